@@ -1,0 +1,1 @@
+"""The outer layer: settings, the application service, HTTP routers, pages and the CLI."""

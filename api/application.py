@@ -1,0 +1,383 @@
+"""The application service: one method per use case. Each loads aggregates, calls one command, saves,
+and returns after the views have caught up (read your writes)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoding
+from eventsourcing.utils import get_topic
+
+from api.instance import ADMIN_TOKEN_FILE, AlreadyInitializedError, Instance
+from api.settings import Settings
+from domain.access import AccessToken, Principal, check_acts_for, check_reads, check_registry
+from domain.activity import Activity
+from domain.base import REGISTRY, VledgerAggregate
+from domain.certificate import Certificate, summarize
+from domain.certificate_code import CertificateClaims, claims_bytes, encode, signing_message, to_text
+from domain.errors import InvalidFieldError, NotFoundError
+from domain.organization import Organization
+from domain.people import mask_name
+from domain.record import ServiceRecord
+from domain.signing_key import SigningKey
+from domain.volunteer import Volunteer
+from keys.ids import key_id
+from keys.keyring import KeyInfo, Keyring, Signer
+from keys.mapper import SigningMapper
+from keys.store import KeyStore, resolve_passphrase, write_private_file
+from projections.base import hours_of
+from projections.certificates import CertificatesView
+from projections.directory import DirectoryView
+from projections.history import HistoryView
+from projections.records import RecordsView
+from projections.runner import ViewRunner
+from projections.store import PostgresViewStore, SQLiteViewStore, ViewCursor
+from projections.volunteers import VolunteerTotalsView
+
+log = logging.getLogger("vledger")
+A = TypeVar("A", bound=VledgerAggregate)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class DateAsISO(Transcoding):
+    """Dates (birth dates, certificate periods) as ISO strings; eventsourcing registers only datetimes."""
+
+    type = dt.date
+    name = "date_iso"
+
+    def encode(self, obj: dt.date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> dt.date:
+        return dt.date.fromisoformat(data)
+
+
+def key_info_of(event: SigningKey.Registered) -> KeyInfo:
+    return KeyInfo(key_id=bytes.fromhex(event.key_id), name=event.name, public_key=base64.b64decode(event.public_key),
+                   owner=event.owner, purpose=event.purpose, valid_from=event.valid_from)
+
+
+KEY_TOPICS = (get_topic(SigningKey.Registered),)
+
+
+class VledgerApplication(Application[UUID]):
+    """vledger's use cases over the signed event store."""
+
+    name = "vledger"
+
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.instance = Instance.load(settings.data_dir)
+        secret = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+        passphrase, _ = resolve_passphrase(settings.data_dir, secret, create=False)
+        self.key_store = KeyStore(settings.data_dir, passphrase)
+        self.keyring = Keyring([self.instance.root_key], reload=self._load_keys)
+        self.signer = Signer(self.keyring, self.key_store)
+        super().__init__(env=settings.persistence_env())
+        self._load_keys()
+        store = self._construct_view_store()
+        self.views = ViewRunner(self.recorder, self.mapper, store, [
+            DirectoryView(store), RecordsView(store), VolunteerTotalsView(store, settings.star_thresholds),
+            CertificatesView(store), HistoryView(store),
+        ])
+        self.views.catch_up()
+
+    # -- construction -------------------------------------------------------------------------------
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        transcoder = JSONTranscoder()
+        self.register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        return SigningMapper(transcoder, self.signer, self.keyring)
+
+    def _construct_view_store(self) -> Any:
+        from eventsourcing.persistence import InfrastructureFactory
+
+        factory = InfrastructureFactory.construct(self.settings.views_env())
+        cls = PostgresViewStore if self.settings.uses_postgres else SQLiteViewStore
+        self._view_factory = factory
+        return factory.tracking_recorder(cls)
+
+    def _load_keys(self) -> None:
+        """Learn every registered public key from the log (each registration verified with the root key)."""
+        start: int | None = None
+        while True:
+            notes = self.recorder.select_notifications(start=start, limit=500, topics=KEY_TOPICS,
+                                                       inclusive_of_start=False)
+            for n in notes:
+                self.keyring.add(key_info_of(self.mapper.to_domain_event(n)))
+            if len(notes) < 500:
+                return
+            start = notes[-1].id
+
+    def _notify(self, recordings: Sequence[Any]) -> None:
+        for r in recordings:
+            if isinstance(r.domain_event, SigningKey.Registered):
+                self.keyring.add(key_info_of(r.domain_event))
+
+    def save_and_project(self, *aggregates: VledgerAggregate) -> list[Any]:
+        """Save atomically, then bring the views up to date before answering."""
+        recordings = self.save(*aggregates)
+        self.views.catch_up()
+        return recordings
+
+    def close(self) -> None:
+        super().close()
+        factory = getattr(self, "_view_factory", None)
+        if factory is not None:
+            factory.close()
+
+    # -- helpers --------------------------------------------------------------------------------------
+
+    def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        """An aggregate of the expected type, or NotFoundError naming what was looked for."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no {what} with id {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(f"no {what} with id {aggregate_id}")
+        return aggregate
+
+    def read(self) -> Any:
+        """A read-only cursor on fresh views (catching up first if another process wrote)."""
+        self.views.ensure_fresh()
+        return self.views.store.transaction(commit=False)
+
+    def _new_token(self, now: dt.datetime, actor: str, authority: str, role: str, subject: str,
+                   org_id: UUID | None) -> tuple[AccessToken, str]:
+        secret = "vl_" + secrets.token_urlsafe(32)
+        return AccessToken.issue(now=now, actor=actor, authority=authority, secret=secret, role=role,
+                                 subject=subject, org_id=org_id), secret
+
+    def _register_key(self, now: dt.datetime, actor: str, name: str, owner: str, purpose: str,
+                      public_key: bytes) -> SigningKey:
+        return SigningKey.register(now=now, actor=actor, key_id=key_id(name, public_key).hex(), name=name,
+                                   public_key=base64.b64encode(public_key).decode(), owner=owner, purpose=purpose)
+
+    # -- bootstrap --------------------------------------------------------------------------------------
+
+    @classmethod
+    def initialize(cls, settings: Settings, clock: Callable[[], dt.datetime] = utc_now) -> tuple[
+            VledgerApplication, str, bool]:
+        """`vledger init`: keys, their registrations and the registry token. Returns (app, token, generated)."""
+        data_dir = settings.data_dir
+        if Instance.exists(data_dir):
+            raise AlreadyInitializedError(f"{data_dir} already holds a vledger instance; refusing to overwrite it")
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secret = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+        passphrase, generated = resolve_passphrase(data_dir, secret, create=True)
+        store = KeyStore(data_dir, passphrase)
+        now = clock()
+        root = store.generate(f"{settings.origin}/root")
+        log_key = store.generate(settings.origin)
+        Instance(origin=settings.origin, root_name=root.name, root_public_key=root.public_key,
+                 created_at=now).save(data_dir)
+        app = cls(settings, clock)
+        actor = "registry:init"
+        token, token_secret = app._new_token(now, actor, REGISTRY, "registry", "registry", None)
+        app.save_and_project(
+            app._register_key(now, actor, root.name, REGISTRY, "root", root.public_key),
+            app._register_key(now, actor, log_key.name, "log", "log", log_key.public_key),
+            token,
+        )
+        write_private_file(data_dir / ADMIN_TOKEN_FILE, (token_secret + "\n").encode())
+        return app, token_secret, generated
+
+    # -- organizations ------------------------------------------------------------------------------------
+
+    def register_organization(self, principal: Principal, *, name: str, charter_purpose: str,
+                              credit_code: str | None = None, region_code: str | None = None) -> dict[str, Any]:
+        """The registry registers an organization, its signing key and its first token."""
+        check_registry(principal)
+        now = self.clock()
+        org = Organization.register(now=now, actor=principal.actor, name=name, charter_purpose=charter_purpose,
+                                    credit_code=credit_code, region_code=region_code)
+        new_key = self.key_store.generate(f"{self.settings.origin}/org/{org.id}")
+        key = self._register_key(now, principal.actor, new_key.name, str(org.id), "organization", new_key.public_key)
+        token, secret = self._new_token(now, principal.actor, REGISTRY, "organization", str(org.id), org.id)
+        self.save_and_project(key, org, token)
+        log.info("organization registered id=%s key=%s", org.id, new_key.key_id.hex())
+        return {"id": str(org.id), "token": secret, "key_id": new_key.key_id.hex(), "identified": org.identified}
+
+    # -- volunteers ------------------------------------------------------------------------------------------
+
+    def register_volunteer(self, principal: Principal, org_id: UUID, *, name: str, id_number: str,
+                           id_type: str = "resident_id", gender: str | None = None,
+                           phone: str | None = None) -> dict[str, Any]:
+        """An organization registers a volunteer; the volunteer gets a token for their own data."""
+        check_acts_for(principal, org_id)
+        self.load(Organization, org_id, "organization")
+        now = self.clock()
+        volunteer = Volunteer.register(now=now, actor=principal.actor, org_id=org_id, name=name,
+                                       id_number=id_number, id_type=id_type, gender=gender, phone=phone)
+        token, secret = self._new_token(now, principal.actor, str(org_id), "volunteer", str(volunteer.id), org_id)
+        self.save_and_project(volunteer, token)
+        log.info("volunteer registered id=%s org=%s", volunteer.id, org_id)
+        return {"id": str(volunteer.id), "volunteer_number": volunteer.volunteer_number,
+                "masked_name": volunteer.masked_name, "token": secret}
+
+    def get_volunteer(self, principal: Principal, volunteer_id: UUID) -> dict[str, Any]:
+        """Totals, star level and current records of one volunteer."""
+        with self.read() as c:
+            row = c.execute("SELECT v.*, t.centi_hours, t.record_count, t.star_level FROM view_volunteers v "
+                            "JOIN view_volunteer_totals t ON t.volunteer_id = v.id WHERE v.id = ?",
+                            (str(volunteer_id),)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no volunteer with id {volunteer_id}")
+            check_reads(principal, UUID(row["org_id"]), volunteer_id)
+            records = c.execute("SELECT * FROM view_records WHERE volunteer_id = ? ORDER BY recorded_at",
+                                (str(volunteer_id),)).fetchall()
+        return {
+            "id": row["id"], "org_id": row["org_id"], "name": row["name"], "masked_name": row["masked_name"],
+            "volunteer_number": row["volunteer_number"], "id_type": row["id_type"],
+            "id_number_tail": row["id_tail"], "gender": row["gender"],
+            "total_hours": str(hours_of(row["centi_hours"])), "record_count": row["record_count"],
+            "star_level": row["star_level"], "records": [record_json(r) for r in records],
+        }
+
+    # -- activities and records ------------------------------------------------------------------------------
+
+    def create_activity(self, principal: Principal, org_id: UUID, **fields: Any) -> dict[str, Any]:
+        """An organization records an activity with the Beijing minimum fields."""
+        check_acts_for(principal, org_id)
+        self.load(Organization, org_id, "organization")
+        activity = Activity.create(now=self.clock(), actor=principal.actor, org_id=org_id, **fields)
+        self.save_and_project(activity)
+        return {"id": str(activity.id), "warnings": []}
+
+    def record_service(self, principal: Principal, activity_id: UUID, *, volunteer_id: UUID, hours: Any,
+                       content: str | None = None, evaluation: str | None = None,
+                       paper_recorded_on: dt.date | None = None) -> dict[str, Any]:
+        """The organization that ran the activity records a volunteer's hours (谁组织谁记录)."""
+        activity = self.load(Activity, activity_id, "activity")
+        check_acts_for(principal, activity.org_id)
+        volunteer = self.load(Volunteer, volunteer_id, "volunteer")
+        if volunteer.org_id != activity.org_id:
+            raise InvalidFieldError("volunteer_id", "the volunteer is not registered with this organization",
+                                    code="volunteer_of_other_organization")
+        record = ServiceRecord.record(now=self.clock(), actor=principal.actor, org_id=activity.org_id,
+                                      activity_id=activity.id, activity_hours=activity.duration_hours,
+                                      volunteer_id=volunteer.id, hours=hours, content=content,
+                                      evaluation=evaluation, paper_recorded_on=paper_recorded_on)
+        self.save_and_project(record)
+        return {"id": str(record.id), "version": record.version, "warnings": []}
+
+    def amend_record(self, principal: Principal, record_id: UUID, *, reason: str | None, hours: Any = None,
+                     content: str | None = None, evaluation: str | None = None) -> dict[str, Any]:
+        """Correct a record with a reason; the old values stay in its history."""
+        record = self.load(ServiceRecord, record_id, "service record")
+        check_acts_for(principal, record.org_id)
+        activity = self.load(Activity, record.activity_id, "activity")
+        record.amend(now=self.clock(), actor=principal.actor, reason=reason, activity_hours=activity.duration_hours,
+                     hours=hours, content=content, evaluation=evaluation)
+        self.save_and_project(record)
+        return {"id": str(record.id), "version": record.version}
+
+    def get_record(self, principal: Principal, record_id: UUID) -> dict[str, Any]:
+        with self.read() as c:
+            row = c.execute("SELECT * FROM view_records WHERE id = ?", (str(record_id),)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no service record with id {record_id}")
+        check_reads(principal, UUID(row["org_id"]), UUID(row["volunteer_id"]))
+        return record_json(row)
+
+    # -- certificates ------------------------------------------------------------------------------------------
+
+    def issue_certificate(self, principal: Principal, volunteer_id: UUID, *, period_start: dt.date | None = None,
+                          period_end: dt.date | None = None) -> dict[str, Any]:
+        """Issue a certificate from the volunteer's records kept by this organization (谁记录谁证明)."""
+        volunteer = self.load(Volunteer, volunteer_id, "volunteer")
+        check_acts_for(principal, volunteer.org_id)
+        with self.read() as c:
+            ids = [r["id"] for r in c.execute("SELECT id FROM view_records WHERE volunteer_id = ? AND org_id = ?",
+                                              (str(volunteer_id), str(volunteer.org_id))).fetchall()]
+        # The views say which records exist; the signed log says what they hold and at which version.
+        activities: dict[UUID, Activity] = {}
+        candidates = []
+        for rid in ids:
+            record = self.load(ServiceRecord, UUID(rid), "service record")
+            if record.activity_id not in activities:
+                activities[record.activity_id] = self.load(Activity, record.activity_id, "activity")
+            candidates.append({"id": record.id, "version": record.version, "hours": record.hours,
+                               "day": activities[record.activity_id].start.date()})
+        chosen, total, start, end = summarize(candidates, period_start, period_end)
+        now = self.clock()
+        issue_date = now.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+        certificate_id = uuid4()
+        info, private = self.signer.key_for(str(volunteer.org_id))
+        claims = CertificateClaims(certificate_id=certificate_id, key_id=info.key_id,
+                                   masked_name=mask_name(volunteer.name), hours=total, period_start=start,
+                                   period_end=end, issue_date=issue_date)
+        signature = private.sign(signing_message(claims_bytes(claims)))
+        code = to_text(encode(claims, signature))
+        certificate = Certificate.issue(
+            now=now, actor=principal.actor, id=certificate_id, org_id=volunteer.org_id, volunteer_id=volunteer.id,
+            masked_name=claims.masked_name, hours=total, period_start=start, period_end=end, issue_date=issue_date,
+            records=[{"id": r["id"], "version": r["version"], "hours": r["hours"]} for r in chosen],
+            key_id=info.kid, code=code)
+        recordings = self.save_and_project(certificate)
+        return {"id": str(certificate.id), "number": certificate.number, "qr_text": self.qr_text(code),
+                "hours": str(total), "period_start": start.isoformat(), "period_end": end.isoformat(),
+                "log_index": self.log_index(recordings[0].notification.id)}
+
+    def revoke_certificate(self, principal: Principal, certificate_id: UUID, reason: str | None) -> dict[str, Any]:
+        certificate = self.load(Certificate, certificate_id, "certificate")
+        check_acts_for(principal, certificate.org_id)
+        certificate.revoke(now=self.clock(), actor=principal.actor, reason=reason)
+        self.save_and_project(certificate)
+        return {"id": str(certificate.id), "status": "revoked"}
+
+    def certificate_for_holder(self, principal: Principal, certificate_id: UUID) -> dict[str, Any]:
+        """The certificate row for its organization or its volunteer (QR and PDF downloads)."""
+        with self.read() as c:
+            row = c.execute("SELECT * FROM view_certificates WHERE id = ?", (str(certificate_id),)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no certificate with id {certificate_id}")
+        if principal.role not in ("inspector", "registry"):
+            check_reads(principal, UUID(row["org_id"]), UUID(row["volunteer_id"]))
+        return {**row, "qr_text": self.qr_text(row["code"])}
+
+    def qr_text(self, code: str) -> str:
+        """The uppercase URL a phone camera opens (alphanumeric QR mode needs uppercase)."""
+        return f"{self.settings.public_url.upper()}/V/{code}"
+
+    def log_index(self, notification_id: int) -> int:
+        """0-based position of an event in the log (notification ids may have gaps on PostgreSQL)."""
+        count = 0
+        start: int | None = None
+        # Counting in pages keeps memory flat; the Merkle log replaces this with its leaf index.
+        while True:
+            notes = self.recorder.select_notifications(start=start, limit=10000, stop=notification_id,
+                                                       inclusive_of_start=False)
+            count += len(notes)
+            if len(notes) < 10000:
+                return count - 1
+            start = notes[-1].id
+
+    # -- keys --------------------------------------------------------------------------------------------------
+
+    def list_keys(self) -> list[dict[str, Any]]:
+        with self.read() as c:
+            rows = c.execute("SELECT * FROM view_keys ORDER BY notification_id").fetchall()
+        return rows
+
+
+def record_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "org_id": row["org_id"], "activity_id": row["activity_id"],
+            "volunteer_id": row["volunteer_id"], "hours": str(hours_of(row["centi_hours"])),
+            "content": row["content"], "evaluation": row["evaluation"],
+            "paper_recorded_on": row["paper_recorded_on"], "version": row["version"],
+            "recorded_at": row["recorded_at"], "amended_at": row["amended_at"]}

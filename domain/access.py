@@ -1,0 +1,90 @@
+"""Access: bearer tokens (kept only as hashes) and the rules of who may act for whom."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from domain.base import VledgerAggregate
+from domain.errors import ForbiddenError
+
+ROLES = ("registry", "organization", "volunteer", "inspector")
+
+
+def token_hash(token: str) -> str:
+    """Tokens are 256-bit random strings, so a plain SHA-256 is as good as a slow hash here."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's role, its subject and, for organizations and volunteers, its org."""
+
+    role: str
+    subject: str
+    org_id: UUID | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role}:{self.subject}"
+
+
+def check_registry(principal: Principal) -> None:
+    """Only the registry (the civil-affairs bureau) may do this."""
+    if principal.role != "registry":
+        raise ForbiddenError("only the registry may do this", code="registry_only")
+
+
+def check_acts_for(principal: Principal, org_id: UUID) -> None:
+    """Only the organization that owns the data may write it (谁组织谁记录)."""
+    if principal.role != "organization" or principal.org_id != org_id:
+        raise ForbiddenError("this token does not act for the organization that owns this data",
+                             code="other_organization")
+
+
+def check_reads(principal: Principal, org_id: UUID, volunteer_id: UUID | None = None) -> None:
+    """The owning organization, inspectors and the volunteer the data is about may read it."""
+    if principal.role in ("inspector", "registry"):
+        return
+    if principal.role == "organization" and principal.org_id == org_id:
+        return
+    if principal.role == "volunteer" and volunteer_id is not None and principal.subject == str(volunteer_id):
+        return
+    raise ForbiddenError("this token may not read this data", code="not_yours")
+
+
+class AccessToken(VledgerAggregate):
+    """A bearer token's hash, its role and scope."""
+
+    def __init__(self) -> None:
+        """State comes from the creating event's ``apply``; annotations below are for readers and mypy."""
+
+    token_hash: str
+    role: str
+    subject: str
+    org_id: UUID | None
+    revoked: bool
+
+    class Issued(VledgerAggregate.Created):
+        token_hash: str
+        role: str
+        subject: str
+        org_id: UUID | None
+
+        def apply(self, aggregate: AccessToken) -> None:
+            aggregate.token_hash = self.token_hash
+            aggregate.role = self.role
+            aggregate.subject = self.subject
+            aggregate.org_id = self.org_id
+            aggregate.revoked = False
+
+    @classmethod
+    def issue(cls, *, now: dt.datetime, actor: str, authority: str, secret: str, role: str, subject: str,
+              org_id: UUID | None = None) -> AccessToken:
+        """Record a new token by its hash; the secret itself is shown once and never stored."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        return cls._create(cls.Issued, id=uuid4(), timestamp=now, actor=actor, authority=authority,
+                           token_hash=token_hash(secret), role=role, subject=subject, org_id=org_id)

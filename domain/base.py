@@ -1,0 +1,63 @@
+"""The aggregate base: every event names its actor and the authority it was made for.
+
+The authority decides which key signs the stored event: ``registry`` (root key) or an
+organization id (that organization's key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import InvalidFieldError
+
+REGISTRY = "registry"
+
+
+class VledgerAggregate(Aggregate):
+    """Base of all vledger aggregates."""
+
+    class Event(Aggregate.Event):
+        actor: str
+        authority: str
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+
+def check_text(field: str, value: str | None, *, max_length: int = 200, required: bool = True) -> str:
+    """Strip and bound a free-text field."""
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidFieldError(field, "must not be empty")
+    if len(text) > max_length:
+        raise InvalidFieldError(field, f"at most {max_length} characters, found {len(text)}")
+    return text
+
+
+def check_aware(field: str, value: dt.datetime) -> dt.datetime:
+    """Times must carry a UTC offset: a volunteer's hours are compared across the country."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidFieldError(field, "expected an ISO 8601 time with a UTC offset, e.g. 2026-05-01T09:00:00+08:00")
+    return value
+
+
+HOURS_QUANTUM = Decimal("0.01")
+
+
+def check_hours(field: str, value: Any) -> Decimal:
+    """Hours are positive decimals with at most two places."""
+    try:
+        hours = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidFieldError(field, "expected a number of hours such as 2.5") from None
+    if not hours.is_finite():
+        raise InvalidFieldError(field, "expected a finite number of hours")
+    if hours <= 0:
+        raise InvalidFieldError(field, f"hours must be greater than 0, found {hours}", code="hours_not_positive")
+    if hours != hours.quantize(HOURS_QUANTUM):
+        raise InvalidFieldError(field, "at most two decimal places")
+    return hours

@@ -1,0 +1,1 @@
+"""Read models rebuilt from the event log, each applied exactly once with tracking."""

@@ -1,0 +1,52 @@
+"""Directory views: organizations, the public key directory and access tokens."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+
+from domain.access import AccessToken
+from domain.organization import Organization
+from domain.signing_key import SigningKey
+from projections.base import View
+from projections.store import ViewCursor
+
+
+class DirectoryView(View):
+    name = "directory"
+    tables = ("view_organizations", "view_keys", "view_tokens")
+    schema = (
+        "CREATE TABLE IF NOT EXISTS view_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+        "credit_code TEXT, region_code TEXT, identified INTEGER NOT NULL, registered_at TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS view_keys (key_id TEXT NOT NULL, public_key TEXT NOT NULL, name TEXT NOT NULL, "
+        "owner TEXT NOT NULL, purpose TEXT NOT NULL, status TEXT NOT NULL, valid_from TEXT NOT NULL, "
+        "compromised_since TEXT, notification_id BIGINT NOT NULL, PRIMARY KEY (key_id, public_key))",
+        "CREATE TABLE IF NOT EXISTS view_tokens (token_hash TEXT PRIMARY KEY, token_id TEXT NOT NULL, "
+        "role TEXT NOT NULL, subject TEXT NOT NULL, org_id TEXT, revoked INTEGER NOT NULL)",
+    )
+
+    @singledispatchmethod
+    def apply(self, event: Any, c: ViewCursor, nid: int) -> None:
+        pass
+
+    @apply.register
+    def _(self, event: Organization.Registered, c: ViewCursor, nid: int) -> None:
+        c.execute("INSERT INTO view_organizations VALUES (?, ?, ?, ?, ?, ?)",
+                  (str(event.originator_id), event.name, event.credit_code, event.region_code,
+                   int(event.identified), event.timestamp.isoformat()))
+
+    @apply.register
+    def _(self, event: SigningKey.Registered, c: ViewCursor, nid: int) -> None:
+        c.execute("INSERT INTO view_keys VALUES (?, ?, ?, ?, ?, 'active', ?, NULL, ?)",
+                  (event.key_id, event.public_key, event.name, event.owner, event.purpose,
+                   event.valid_from.isoformat(), nid))
+
+    @apply.register
+    def _(self, event: AccessToken.Issued, c: ViewCursor, nid: int) -> None:
+        c.execute("INSERT INTO view_tokens VALUES (?, ?, ?, ?, ?, 0)",
+                  (event.token_hash, str(event.originator_id), event.role, event.subject,
+                   str(event.org_id) if event.org_id else None))
+
+
+def find_token(c: ViewCursor, token_hash: str) -> dict[str, Any] | None:
+    return c.execute("SELECT * FROM view_tokens WHERE token_hash = ? AND revoked = 0", (token_hash,)).fetchone()

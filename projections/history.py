@@ -1,0 +1,68 @@
+"""Record history index: every event of a service record or certificate, with who, when, what and why.
+
+Signature status is not stored here: the history API re-checks each stored event, so a view can never
+vouch for a signature the log no longer carries.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import singledispatchmethod
+from typing import Any
+
+from domain.certificate import Certificate
+from domain.record import ServiceRecord
+from projections.base import View
+from projections.store import ViewCursor
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value) if value is not None and not isinstance(value, (str, int, float, bool)) else value
+
+
+class HistoryView(View):
+    name = "history"
+    tables = ("view_history",)
+    schema = (
+        "CREATE TABLE IF NOT EXISTS view_history (aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, "
+        "type TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, authority TEXT NOT NULL, changes TEXT NOT NULL, "
+        "reason TEXT, notification_id BIGINT NOT NULL, PRIMARY KEY (aggregate_id, version))",
+    )
+
+    def _row(self, c: ViewCursor, event: Any, nid: int, changes: dict[str, Any], reason: str | None) -> None:
+        c.execute("INSERT INTO view_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (str(event.originator_id), event.originator_version, type(event).__name__,
+                   event.timestamp.isoformat(), event.actor, event.authority, json.dumps(_plain(changes),
+                                                                                         ensure_ascii=False),
+                   reason, nid))
+
+    @singledispatchmethod
+    def apply(self, event: Any, c: ViewCursor, nid: int) -> None:
+        pass
+
+    @apply.register
+    def _(self, event: ServiceRecord.Recorded, c: ViewCursor, nid: int) -> None:
+        fields = ("activity_id", "volunteer_id", "hours", "content", "evaluation", "paper_recorded_on")
+        self._row(c, event, nid, {f: {"from": None, "to": getattr(event, f)} for f in fields}, None)
+
+    @apply.register
+    def _(self, event: ServiceRecord.Amended, c: ViewCursor, nid: int) -> None:
+        self._row(c, event, nid, event.changes, event.reason)
+
+    @apply.register
+    def _(self, event: Certificate.Issued, c: ViewCursor, nid: int) -> None:
+        fields = ("number", "hours", "period_start", "period_end", "issue_date", "records")
+        self._row(c, event, nid, {f: {"from": None, "to": getattr(event, f)} for f in fields}, None)
+
+    @apply.register
+    def _(self, event: Certificate.Revoked, c: ViewCursor, nid: int) -> None:
+        self._row(c, event, nid, {"status": {"from": "valid", "to": "revoked"}}, event.reason)
