@@ -4,6 +4,8 @@ and returns after the views have caught up (read your writes)."""
 from __future__ import annotations
 
 import base64
+import json
+from dataclasses import replace
 import datetime as dt
 import logging
 import secrets
@@ -13,30 +15,34 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
 from eventsourcing.utils import get_topic
 
 from api.instance import ADMIN_TOKEN_FILE, AlreadyInitializedError, Instance
 from api.settings import Settings
-from domain.access import AccessToken, Principal, check_acts_for, check_reads, check_registry
+from api.verification import LoggedCertificate, verify_code
+from domain.access import AccessToken, Principal, check_acts_for, check_reads, check_history_reader, check_registry, token_hash
 from domain.activity import Activity
 from domain.base import REGISTRY, VledgerAggregate
 from domain.certificate import Certificate, summarize
 from domain.certificate_code import CertificateClaims, claims_bytes, encode, signing_message, to_text
-from domain.errors import InvalidFieldError, NotFoundError
+from domain.errors import AuthenticationError, InvalidFieldError, NotFoundError
 from domain.organization import Organization
 from domain.people import mask_name
 from domain.record import ServiceRecord
 from domain.signing_key import SigningKey
+from domain.verdicts import Verdict
 from domain.volunteer import Volunteer
 from keys.ids import key_id
 from keys.keyring import KeyInfo, Keyring, Signer
-from keys.mapper import SigningMapper
+from keys.errors import EventSignatureError
+from keys.mapper import SigningMapper, check_stored_signature
 from keys.store import KeyStore, resolve_passphrase, write_private_file
 from projections.base import hours_of
 from projections.certificates import CertificatesView
-from projections.directory import DirectoryView
+from projections.directory import DirectoryView, find_token
 from projections.history import HistoryView
+from projections.log_index import LogIndexView
 from projections.records import RecordsView
 from projections.runner import ViewRunner
 from projections.store import PostgresViewStore, SQLiteViewStore, ViewCursor
@@ -90,7 +96,7 @@ class VledgerApplication(Application[UUID]):
         store = self._construct_view_store()
         self.views = ViewRunner(self.recorder, self.mapper, store, [
             DirectoryView(store), RecordsView(store), VolunteerTotalsView(store, settings.star_thresholds),
-            CertificatesView(store), HistoryView(store),
+            CertificatesView(store), HistoryView(store), LogIndexView(store),
         ])
         self.views.catch_up()
 
@@ -196,6 +202,17 @@ class VledgerApplication(Application[UUID]):
         write_private_file(data_dir / ADMIN_TOKEN_FILE, (token_secret + "\n").encode())
         return app, token_secret, generated
 
+    # -- access ----------------------------------------------------------------------------------------------
+
+    def authenticate(self, secret: str) -> Principal:
+        """The principal of a bearer token, looked up by hash only."""
+        with self.read() as c:
+            row = find_token(c, token_hash(secret))
+        if row is None:
+            raise AuthenticationError("unknown or revoked token")
+        return Principal(role=row["role"], subject=row["subject"],
+                         org_id=UUID(row["org_id"]) if row["org_id"] else None)
+
     # -- organizations ------------------------------------------------------------------------------------
 
     def register_organization(self, principal: Principal, *, name: str, charter_purpose: str,
@@ -294,6 +311,35 @@ class VledgerApplication(Application[UUID]):
         check_reads(principal, UUID(row["org_id"]), UUID(row["volunteer_id"]))
         return record_json(row)
 
+    def record_history(self, principal: Principal, record_id: UUID) -> dict[str, Any]:
+        """Every event of a record: who, when, what changed, why, and whether its signature still holds.
+
+        Signatures are checked here against the stored rows, not taken from a view.
+        """
+        with self.read() as c:
+            head = c.execute("SELECT org_id FROM view_records WHERE id = ?", (str(record_id),)).fetchone()
+            if head is None:
+                raise NotFoundError(f"no service record with id {record_id}")
+            check_history_reader(principal, UUID(head["org_id"]))
+            rows = c.execute("SELECT * FROM view_history WHERE aggregate_id = ? ORDER BY version",
+                             (str(record_id),)).fetchall()
+            certs = c.execute("SELECT id, number, issued_at, records FROM view_certificates WHERE org_id = ?",
+                              (head["org_id"],)).fetchall()
+        stored = {s.originator_version: s for s in self.recorder.select_events(record_id)}
+        events = []
+        for row in rows:
+            status = signature_status(stored.get(row["version"]), self.keyring)
+            events.append({"version": row["version"], "type": row["type"], "at": row["at"], "actor": row["actor"],
+                           "authority": row["authority"], "key_id": status["key_id"],
+                           "changes": json.loads(row["changes"]), "reason": row["reason"],
+                           "signature_valid": status["valid"], "signature_problem": status["problem"]})
+        issued = [{"certificate_id": cert["id"], "number": cert["number"], "issued_at": cert["issued_at"],
+                   "record_version": ref["version"]}
+                  for cert in certs for ref in json.loads(cert["records"]) if ref["id"] == str(record_id)]
+        intact = (all(e["signature_valid"] for e in events) and len(events) == len(stored)
+                  and [e["version"] for e in events] == list(range(1, len(events) + 1)))
+        return {"record_id": str(record_id), "intact": intact, "events": events, "certificates": issued}
+
     # -- certificates ------------------------------------------------------------------------------------------
 
     def issue_certificate(self, principal: Principal, volunteer_id: UUID, *, period_start: dt.date | None = None,
@@ -331,7 +377,7 @@ class VledgerApplication(Application[UUID]):
         recordings = self.save_and_project(certificate)
         return {"id": str(certificate.id), "number": certificate.number, "qr_text": self.qr_text(code),
                 "hours": str(total), "period_start": start.isoformat(), "period_end": end.isoformat(),
-                "log_index": self.log_index(recordings[0].notification.id)}
+                "log_index": self.log_position(recordings[0].notification.id)["index"]}
 
     def revoke_certificate(self, principal: Principal, certificate_id: UUID, reason: str | None) -> dict[str, Any]:
         certificate = self.load(Certificate, certificate_id, "certificate")
@@ -354,18 +400,44 @@ class VledgerApplication(Application[UUID]):
         """The uppercase URL a phone camera opens (alphanumeric QR mode needs uppercase)."""
         return f"{self.settings.public_url.upper()}/V/{code}"
 
-    def log_index(self, notification_id: int) -> int:
-        """0-based position of an event in the log (notification ids may have gaps on PostgreSQL)."""
-        count = 0
-        start: int | None = None
-        # Counting in pages keeps memory flat; the Merkle log replaces this with its leaf index.
-        while True:
-            notes = self.recorder.select_notifications(start=start, limit=10000, stop=notification_id,
-                                                       inclusive_of_start=False)
-            count += len(notes)
-            if len(notes) < 10000:
-                return count - 1
-            start = notes[-1].id
+    def log_position(self, notification_id: int) -> dict[str, int | None]:
+        """Index of an event in the log and the current tree size (events so far)."""
+        with self.read() as c:
+            row = c.execute("SELECT position FROM view_log_index WHERE notification_id = ?",
+                            (notification_id,)).fetchone()
+            size = c.execute("SELECT COUNT(*) AS n FROM view_log_index").fetchone()
+        return {"index": row["position"] if row else None, "tree_size": size["n"] if size else 0}
+
+    # -- verification -----------------------------------------------------------------------------------------
+
+    def verify(self, text: Any) -> Verdict:
+        """Verify a QR text or bare code against the keyring and the log (anyone may ask)."""
+        verdict = verify_code(text, public_url=self.settings.public_url, keyring=self.keyring,
+                              lookup=self._logged_certificate)
+        if verdict.certificate is not None:
+            with self.read() as c:
+                row = c.execute("SELECT notification_id FROM view_certificates WHERE id = ?",
+                                (verdict.certificate["id"],)).fetchone()
+            if row is not None:
+                position = self.log_position(row["notification_id"])
+                verdict = replace(verdict, details={**verdict.details,
+                                                    "log": {**position, "inclusion": None, "checkpoint": None}})
+        return verdict
+
+    def _logged_certificate(self, certificate_id: UUID) -> LoggedCertificate | None:
+        try:
+            certificate = self.repository.get(certificate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(certificate, Certificate):
+            return None
+        ids = [str(r["id"]) for r in certificate.records]
+        with self.read() as c:
+            org = c.execute("SELECT name FROM view_organizations WHERE id = ?", (str(certificate.org_id),)).fetchone()
+            versions = {r["id"]: r["version"] for r in c.execute(
+                f"SELECT id, version FROM view_records WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()}
+        return LoggedCertificate(certificate=certificate, organization_name=org["name"] if org else None,
+                                 record_versions=versions)
 
     # -- keys --------------------------------------------------------------------------------------------------
 
@@ -373,6 +445,17 @@ class VledgerApplication(Application[UUID]):
         with self.read() as c:
             rows = c.execute("SELECT * FROM view_keys ORDER BY notification_id").fetchall()
         return rows
+
+
+def signature_status(stored: StoredEvent | None, keyring: Keyring) -> dict[str, Any]:
+    """Signature check of one stored row, as data (history must show a failure, not raise it)."""
+    if stored is None:
+        return {"valid": False, "key_id": None, "problem": "missing_from_log"}
+    try:
+        sealed, info = check_stored_signature(stored, keyring)
+    except EventSignatureError as e:
+        return {"valid": False, "key_id": None, "problem": e.reason}
+    return {"valid": True, "key_id": info.kid, "problem": None}
 
 
 def record_json(row: dict[str, Any]) -> dict[str, Any]:

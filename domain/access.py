@@ -55,6 +55,16 @@ def check_reads(principal: Principal, org_id: UUID, volunteer_id: UUID | None = 
     raise ForbiddenError("this token may not read this data", code="not_yours")
 
 
+def check_history_reader(principal: Principal, org_id: UUID) -> None:
+    """Full edit histories are for the owning organization and for inspectors."""
+    if principal.role in ("inspector", "registry"):
+        return
+    if principal.role == "organization" and principal.org_id == org_id:
+        return
+    raise ForbiddenError("only the owning organization and inspectors may read a record's history",
+                         code="history_not_yours")
+
+
 class AccessToken(VledgerAggregate):
     """A bearer token's hash, its role and scope."""
 

@@ -60,4 +60,6 @@ def check_hours(field: str, value: Any) -> Decimal:
         raise InvalidFieldError(field, f"hours must be greater than 0, found {hours}", code="hours_not_positive")
     if hours != hours.quantize(HOURS_QUANTUM):
         raise InvalidFieldError(field, "at most two decimal places")
-    return hours
+    if hours > 10000:
+        raise InvalidFieldError(field, f"hours must be at most 10000, found {hours}")
+    return hours.quantize(HOURS_QUANTUM)

@@ -1,0 +1,129 @@
+"""The `vledger` command (DESIGN §8)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from api.settings import Settings
+from domain.errors import VledgerError
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return Settings(**overrides)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from api.application import VledgerApplication
+
+    settings = settings_from(args)
+    app, token, generated = VledgerApplication.initialize(settings)
+    app.close()
+    if generated:
+        print("warning: VLEDGER_KEY_PASSPHRASE is not set; a random passphrase was written to "
+              f"{settings.data_dir / 'key-passphrase'} (development only)", file=sys.stderr)
+    print(f"initialized {settings.data_dir}")
+    print(f"registry token (shown once; also in {settings.data_dir / 'admin.token'}):")
+    print(token)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.http import create_app
+
+    settings = settings_from(args)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from api.application import VledgerApplication
+    from api.progress import progress_bar
+
+    app = VledgerApplication(settings_from(args))
+    try:
+        applied = app.views.rebuild(progress=progress_bar("rebuild"))
+    finally:
+        app.close()
+    print(f"rebuilt {len(app.views.views)} views from {applied} events")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from api.demo import run_demo
+
+    return run_demo(settings_from(args))
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from api.application import VledgerApplication
+
+    text = args.code
+    if args.server:
+        import httpx
+
+        response = httpx.post(f"{args.server.rstrip('/')}/api/v1/verify", json={"code": text}, timeout=30)
+        result = response.json()
+    else:
+        app = VledgerApplication(settings_from(args))
+        try:
+            result = app.verify(text).as_dict()
+        finally:
+            app.close()
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0 if result.get("verdict") in ("valid", "valid_with_warnings") else 1
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from api.audit import main as audit_main
+
+    return audit_main(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vledger", description="Signed volunteer service records and certificates")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_text)
+        sp.add_argument("--data-dir", default=None, help="instance directory (default: $VLEDGER_DATA_DIR or ./var)")
+        sp.set_defaults(handler=handler)
+        return sp
+
+    add("init", cmd_init, "create a new instance: keys, registrations, registry token")
+    serve = add("serve", cmd_serve, "run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    audit = add("audit", cmd_audit, "verify every event's signature and key; exit 0 intact, 1 tampered, 2 error")
+    audit.add_argument("--json", action="store_true", help="print the report as JSON")
+    add("rebuild", cmd_rebuild, "drop every view and rebuild it from the log")
+    add("demo", cmd_demo, "create a realistic demo instance and print a certificate's verification URL")
+    verify = add("verify", cmd_verify, "verify a certificate code or URL")
+    verify.add_argument("code", help="QR text, URL or bare code")
+    verify.add_argument("--server", default=None, help="ask a running server instead of the local instance")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("VLEDGER_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except VledgerError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

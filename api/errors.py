@@ -1,0 +1,82 @@
+"""The one place where errors become HTTP answers: ``{"error": {"code", "message"}}`` with a 4xx status.
+
+Validation messages name fields and what was expected, never the submitted value (it may be an ID number).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.instance import NotInitializedError
+from domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    InvalidFieldError,
+    NotFoundError,
+    RuleViolationError,
+    VledgerError,
+)
+from keys.errors import EventSignatureError, KeyLayerError
+
+log = logging.getLogger("vledger.http")
+
+STATUS: list[tuple[type[VledgerError], int]] = [
+    (InvalidFieldError, 422),
+    (RuleViolationError, 422),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (AuthenticationError, 401),
+    (ForbiddenError, 403),
+    (EventSignatureError, 503),
+    (KeyLayerError, 503),
+    (NotInitializedError, 503),
+]
+
+
+def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def status_of(error: VledgerError) -> int:
+    for cls, status in STATUS:
+        if isinstance(error, cls):
+            return status
+    return 400
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(VledgerError)
+    async def _vledger(request: Request, exc: VledgerError) -> JSONResponse:
+        status = status_of(exc)
+        extra = {"field": exc.field} if isinstance(exc, InvalidFieldError) else {}
+        message = exc.message
+        if isinstance(exc, EventSignatureError):
+            # The log failed its own check while serving this request: say so, and point to the audit.
+            message = f"the event log failed its signature check ({exc.reason}); run `vledger audit`"
+            log.error("log integrity failure: %s", exc.message)
+        return JSONResponse(error_body(exc.code, message, **extra), status_code=status,
+                            headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+            problems.append(f"{where}: {err.get('msg', 'invalid')}")
+        return JSONResponse(error_body("invalid_request", "; ".join(problems)), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal", "internal error; it has been logged"), status_code=500)

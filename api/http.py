@@ -1,0 +1,33 @@
+"""The FastAPI application: routers, error mapping, and the application service in app.state."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api import errors
+from api.application import VledgerApplication
+from api.routers import certificates, keys, organizations, pages, records, verify, volunteers
+from api.settings import Settings
+
+
+def create_app(settings: Settings | None = None, application: VledgerApplication | None = None) -> FastAPI:
+    """Build the HTTP app around an application service (constructed from settings if not given)."""
+    service = application or VledgerApplication(settings or Settings())
+    app = FastAPI(title="vledger", version="0.1.0",
+                  description="Volunteer service records as a signed event log; certificates verifiable by QR.")
+    app.state.vledger = service
+    errors.install(app)
+    for module in (organizations, volunteers, certificates, verify, keys, pages):
+        app.include_router(module.router)
+    app.include_router(records.activities)
+    app.include_router(records.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.on_event("shutdown")
+    def _close() -> None:
+        service.close()
+
+    return app

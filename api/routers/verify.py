@@ -1,0 +1,33 @@
+"""Public verification: one code or a batch of up to 1,000, results in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import AppDep
+
+router = APIRouter(prefix="/api/v1/verify", tags=["verification"])
+
+MAX_BATCH = 1000
+
+
+class VerifyIn(BaseModel):
+    # Any JSON value is accepted and judged: a non-string code is `malformed`, not a request error.
+    code: Any = None
+
+
+class BatchIn(BaseModel):
+    codes: list[Any] = Field(max_length=MAX_BATCH)
+
+
+@router.post("")
+def verify(body: VerifyIn, app: AppDep) -> dict[str, Any]:
+    return app.verify(body.code).as_dict()
+
+
+@router.post("/batch")
+def verify_batch(body: BatchIn, app: AppDep) -> dict[str, Any]:
+    return {"results": [app.verify(code).as_dict() for code in body.codes]}
