@@ -9,6 +9,7 @@ from dataclasses import replace
 import datetime as dt
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -74,6 +75,17 @@ def key_info_of(event: SigningKey.Registered) -> KeyInfo:
                    owner=event.owner, purpose=event.purpose, valid_from=event.valid_from)
 
 
+def check_registered_by_registry(event: SigningKey.Registered) -> SigningKey.Registered:
+    """Only the registry registers keys. The mapper has checked the signer owns ``event.authority``;
+    this makes sure that authority is the registry, so an organization's key cannot mint keys."""
+    if event.authority != REGISTRY:
+        raise EventSignatureError(
+            f"key registration {event.originator_id} was made for {event.authority}, not the registry",
+            originator_id=event.originator_id, originator_version=event.originator_version,
+            reason="key_not_registered_by_registry")
+    return event
+
+
 KEY_TOPICS = (get_topic(SigningKey.Registered),)
 
 
@@ -91,6 +103,8 @@ class VledgerApplication(Application[UUID]):
         self.key_store = KeyStore(settings.data_dir, passphrase)
         self.keyring = Keyring([self.instance.root_key], reload=self._load_keys)
         self.signer = Signer(self.keyring, self.key_store)
+        self._keys_lock = threading.RLock()
+        self._keys_position: int | None = None
         super().__init__(env=settings.persistence_env())
         self._load_keys()
         store = self._construct_view_store()
@@ -117,21 +131,27 @@ class VledgerApplication(Application[UUID]):
         return factory.tracking_recorder(cls)
 
     def _load_keys(self) -> None:
-        """Learn every registered public key from the log (each registration verified with the root key)."""
-        start: int | None = None
-        while True:
-            notes = self.recorder.select_notifications(start=start, limit=500, topics=KEY_TOPICS,
-                                                       inclusive_of_start=False)
-            for n in notes:
-                self.keyring.add(key_info_of(self.mapper.to_domain_event(n)))
-            if len(notes) < 500:
-                return
-            start = notes[-1].id
+        """Learn registered public keys from the log (each registration verified with the root key).
+
+        Incremental: a verifier presenting an unknown key id triggers a reload, so each reload reads
+        only registrations after the last one seen — one indexed query when nothing is new.
+        """
+        with self._keys_lock:
+            while True:
+                notes = self.recorder.select_notifications(start=self._keys_position, limit=500, topics=KEY_TOPICS,
+                                                           inclusive_of_start=False)
+                for n in notes:
+                    event = self.mapper.to_domain_event(n)
+                    assert isinstance(event, SigningKey.Registered)
+                    self.keyring.add(key_info_of(check_registered_by_registry(event)))
+                    self._keys_position = n.id
+                if len(notes) < 500:
+                    return
 
     def _notify(self, recordings: Sequence[Any]) -> None:
         for r in recordings:
             if isinstance(r.domain_event, SigningKey.Registered):
-                self.keyring.add(key_info_of(r.domain_event))
+                self.keyring.add(key_info_of(check_registered_by_registry(r.domain_event)))
 
     def save_and_project(self, *aggregates: VledgerAggregate) -> list[Any]:
         """Save atomically, then bring the views up to date before answering."""
@@ -150,7 +170,7 @@ class VledgerApplication(Application[UUID]):
     def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         """An aggregate of the expected type, or NotFoundError naming what was looked for."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: VledgerAggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFoundError(f"no {what} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
@@ -222,7 +242,7 @@ class VledgerApplication(Application[UUID]):
         now = self.clock()
         org = Organization.register(now=now, actor=principal.actor, name=name, charter_purpose=charter_purpose,
                                     credit_code=credit_code, region_code=region_code)
-        new_key = self.key_store.generate(f"{self.settings.origin}/org/{org.id}")
+        new_key = self.key_store.generate(f"{self.instance.origin}/org/{org.id}")
         key = self._register_key(now, principal.actor, new_key.name, str(org.id), "organization", new_key.public_key)
         token, secret = self._new_token(now, principal.actor, REGISTRY, "organization", str(org.id), org.id)
         self.save_and_project(key, org, token)
@@ -426,7 +446,7 @@ class VledgerApplication(Application[UUID]):
 
     def _logged_certificate(self, certificate_id: UUID) -> LoggedCertificate | None:
         try:
-            certificate = self.repository.get(certificate_id)
+            certificate: VledgerAggregate = self.repository.get(certificate_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(certificate, Certificate):

@@ -15,24 +15,19 @@ from domain.errors import VledgerError
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    overrides = {}
     if getattr(args, "data_dir", None):
-        overrides["data_dir"] = Path(args.data_dir)
-    return Settings(**overrides)
+        return Settings(data_dir=Path(args.data_dir))
+    return Settings()
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     from api.application import VledgerApplication
+    from api.instance import announce_initialized
 
     settings = settings_from(args)
     app, token, generated = VledgerApplication.initialize(settings)
     app.close()
-    if generated:
-        print("warning: VLEDGER_KEY_PASSPHRASE is not set; a random passphrase was written to "
-              f"{settings.data_dir / 'key-passphrase'} (development only)", file=sys.stderr)
-    print(f"initialized {settings.data_dir}")
-    print(f"registry token (shown once; also in {settings.data_dir / 'admin.token'}):")
-    print(token)
+    announce_initialized(settings.data_dir, token, generated)
     return 0
 
 

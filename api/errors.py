@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from eventsourcing.persistence import IntegrityError, PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -23,6 +24,7 @@ from domain.errors import (
     VledgerError,
 )
 from keys.errors import EventSignatureError, KeyLayerError
+from projections.runner import LogShrankError
 
 log = logging.getLogger("vledger.http")
 
@@ -36,6 +38,7 @@ STATUS: list[tuple[type[VledgerError], int]] = [
     (EventSignatureError, 503),
     (KeyLayerError, 503),
     (NotInitializedError, 503),
+    (LogShrankError, 503),
 ]
 
 
@@ -62,6 +65,18 @@ def install(app: FastAPI) -> None:
             log.error("log integrity failure: %s", exc.message)
         return JSONResponse(error_body(exc.code, message, **extra), status_code=status,
                             headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Two writers raced on one aggregate: the loser wrote nothing and may simply retry.
+        return JSONResponse(error_body("concurrent_change", "another change to the same record was saved first; "
+                                       "nothing was written, retry the request"), status_code=409)
+
+    @app.exception_handler(PersistenceError)
+    async def _store(request: Request, exc: PersistenceError) -> JSONResponse:
+        log.error("event store unavailable: %s", type(exc).__name__)
+        return JSONResponse(error_body("store_unavailable", "the event store is unavailable; nothing was written"),
+                            status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from api import errors
@@ -13,7 +16,12 @@ from api.settings import Settings
 def create_app(settings: Settings | None = None, application: VledgerApplication | None = None) -> FastAPI:
     """Build the HTTP app around an application service (constructed from settings if not given)."""
     service = application or VledgerApplication(settings or Settings())
-    app = FastAPI(title="vledger", version="0.1.0",
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.close()
+
+    app = FastAPI(title="vledger", version="0.1.0", lifespan=lifespan,
                   description="Volunteer service records as a signed event log; certificates verifiable by QR.")
     app.state.vledger = service
     errors.install(app)
@@ -25,9 +33,5 @@ def create_app(settings: Settings | None = None, application: VledgerApplication
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
-
-    @app.on_event("shutdown")
-    def _close() -> None:
-        service.close()
 
     return app

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,16 @@ class NotInitializedError(VledgerError):
 
 class AlreadyInitializedError(VledgerError):
     code = "already_initialized"
+
+
+def announce_initialized(data_dir: Path, token: str, generated_passphrase: bool) -> None:
+    """What `vledger init` (and a first `vledger demo`) tells its user: the token, once."""
+    if generated_passphrase:
+        print("warning: VLEDGER_KEY_PASSPHRASE is not set; a random passphrase was written to "
+              f"{data_dir / 'key-passphrase'} (development only)", file=sys.stderr)
+    print(f"initialized {data_dir}")
+    print(f"registry token (shown once; also in {data_dir / ADMIN_TOKEN_FILE}):")
+    print(token)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     @property
     def uses_postgres(self) -> bool:
-        return bool(self.database_url) and self.database_url.startswith(("postgresql://", "postgres://"))
+        return self.database_url is not None and self.database_url.startswith(("postgresql://", "postgres://"))
 
     def persistence_env(self) -> dict[str, str]:
         """eventsourcing environment for the event store."""

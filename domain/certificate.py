@@ -19,6 +19,9 @@ def certificate_number(certificate_id: UUID, issue_date: dt.date) -> str:
 def summarize(records: list[dict[str, Any]], period_start: dt.date | None, period_end: dt.date | None) -> tuple[
         list[dict[str, Any]], Decimal, dt.date, dt.date]:
     """Pick the records inside the period and total them; each record dict has id, version, hours, day."""
+    # Checked first: a reversed period selects nothing and would otherwise be reported as "no records".
+    if period_start is not None and period_end is not None and period_start > period_end:
+        raise RuleViolationError("period_start is after period_end", code="empty_period")
     chosen = [r for r in records
               if (period_start is None or r["day"] >= period_start) and (period_end is None or r["day"] <= period_end)]
     if not chosen:
@@ -27,8 +30,6 @@ def summarize(records: list[dict[str, Any]], period_start: dt.date | None, perio
     total = sum((Decimal(r["hours"]) for r in chosen), Decimal(0))
     start = period_start or min(r["day"] for r in chosen)
     end = period_end or max(r["day"] for r in chosen)
-    if start > end:
-        raise RuleViolationError("period_start is after period_end", code="empty_period")
     return chosen, total, start, end
 
 

@@ -14,9 +14,12 @@ from domain.errors import InvalidFieldError
 VOLUNTEER_NAME_WORDS = ("志愿服务", "志愿者", "义工")
 
 
-def is_identified_on_registration(name: str, charter_purpose: str) -> bool:
-    """Hunan notice 二(一): a name with 志愿服务/志愿者/义工 and a volunteer-service purpose is identified directly."""
-    return any(w in name for w in VOLUNTEER_NAME_WORDS) and "志愿" in charter_purpose
+def is_identified_on_registration(name: str, charter_purpose: str, credit_code: str | None) -> bool:
+    """Hunan notice 二(一): a social organization registered with civil affairs (credit code registering
+    authority 5) whose name has 志愿服务/志愿者/义工 and whose charter purpose is volunteer service is
+    identified directly. Others are identified only on request after charter review."""
+    registered_social_org = credit_code is not None and credit_code.startswith("5")
+    return registered_social_org and any(w in name for w in VOLUNTEER_NAME_WORDS) and "志愿" in charter_purpose
 
 
 def check_credit_code(value: str | None) -> str | None:
@@ -75,6 +78,7 @@ class Organization(VledgerAggregate):
         region = check_text("region_code", region_code, max_length=12, required=False) or None
         if region is not None and not (region.isdigit() and len(region) in (6, 9, 12)):
             raise InvalidFieldError("region_code", "expected a 6-, 9- or 12-digit administrative division code")
+        code = check_credit_code(credit_code)
         return cls._create(
             cls.Registered,
             id=id or uuid4(),
@@ -82,8 +86,8 @@ class Organization(VledgerAggregate):
             actor=actor,
             authority=REGISTRY,
             name=name,
-            credit_code=check_credit_code(credit_code),
+            credit_code=code,
             charter_purpose=purpose,
             region_code=region,
-            identified=is_identified_on_registration(name, purpose),
+            identified=is_identified_on_registration(name, purpose, code),
         )

@@ -55,6 +55,7 @@ class Keyring:
         self._by_id: dict[bytes, list[KeyInfo]] = {}
         self._by_owner: dict[str, list[KeyInfo]] = {}
         self._lock = threading.Lock()
+        self._reloading = threading.local()
         self.reload = reload
         for info in anchors:
             self.add(info)
@@ -67,11 +68,21 @@ class Keyring:
             same.append(info)
             self._by_owner.setdefault(info.owner, []).append(info)
 
+    def _try_reload(self) -> None:
+        # Another process (a CLI beside a server) may have registered keys since we loaded. A reload reads
+        # events, and reading an event asks the keyring again: never reload from inside a reload.
+        if self.reload is None or getattr(self._reloading, "active", False):
+            return
+        self._reloading.active = True
+        try:
+            self.reload()
+        finally:
+            self._reloading.active = False
+
     def candidates(self, kid: bytes) -> list[KeyInfo]:
         found = self._by_id.get(kid)
-        if not found and self.reload is not None:
-            # Another process (CLI beside a server) may have registered the key since we loaded.
-            self.reload()
+        if not found:
+            self._try_reload()
             found = self._by_id.get(kid)
         return list(found or ())
 
@@ -85,8 +96,8 @@ class Keyring:
     def current(self, owner: str) -> KeyInfo:
         """The newest key registered for an authority."""
         keys = self._by_owner.get(owner)
-        if not keys and self.reload is not None:
-            self.reload()
+        if not keys:
+            self._try_reload()
             keys = self._by_owner.get(owner)
         if not keys:
             raise UnknownKeyError(f"no signing key is registered for authority {owner}")

@@ -15,10 +15,17 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mapper
 
+from domain.errors import VledgerError
 from projections.base import View
 from projections.store import ViewStore
 
 Progress = Callable[[int, int], None]
+
+
+class LogShrankError(VledgerError):
+    """The log holds fewer events than the views have already applied."""
+
+    code = "log_shrank"
 
 
 class ViewRunner:
@@ -49,17 +56,26 @@ class ViewRunner:
     def catch_up(self, progress: Progress | None = None, batch_size: int | None = None) -> int:
         """Apply every notification not yet in every view; return how many events were applied."""
         with self._lock:
-            for _ in range(5):
+            while True:
+                before = self.positions()
                 try:
                     return self._catch_up(progress, batch_size or self.batch_size)
                 except IntegrityError:
-                    continue  # another process moved a view first: re-read positions and go on
-            return self._catch_up(progress, batch_size or self.batch_size)
+                    # Another process moved a view first: re-read positions and go on. Two runners may
+                    # collide on every batch, so a fixed number of retries is not enough; retry as long as
+                    # the views advance (bounded by the log's length) and re-raise a conflict that does not.
+                    if self.positions() == before:
+                        raise
 
     def _catch_up(self, progress: Progress | None, batch_size: int) -> int:
         positions = self.positions()
         start = min(positions.values(), default=0)
         total = (self.recorder.max_notification_id() or 0)
+        if total < max(positions.values(), default=0):
+            # Views have seen events the log no longer holds: rows were deleted from the end. SQLite would
+            # reuse their ids for new events, which the views would then skip. Stop instead.
+            raise LogShrankError(f"the log ends at notification {total} but views have applied up to "
+                                 f"{max(positions.values())}: events were removed; run `vledger audit`")
         applied = 0
         while True:
             notes = self.recorder.select_notifications(start=start, limit=batch_size, inclusive_of_start=False)

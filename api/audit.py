@@ -1,0 +1,459 @@
+"""`vledger audit`: check the whole event log against the trust anchor, trusting nothing else.
+
+The audit does not reuse the application's mapper or its keyring (both are built from the store being
+audited). It starts from the root public key in ``instance.json`` and walks the notification log in order,
+learning a key only when its ``SigningKey.Registered`` event verifies with a registry key earlier in the log.
+
+Steps for every stored event (numbered as in the comments below):
+  1. the envelope is there and some key known *at this point of the log* verifies the canonical bytes;
+  2. the body decodes into the event class its topic names;
+  3. the key belongs to the authority the event names, and was valid at the event's time;
+  4. key registrations must be signed by a registry key; only then is the new key learned.
+Across events: each aggregate's versions run 1, 2, 3, … without holes; on SQLite notification ids
+(rowids) run without holes too; and no view has applied more of the log than the log now holds.
+
+Every problem is collected; the audit never stops at the first. Messages name events, keys and reasons, and
+never the contents of an event's state (ID numbers and names live there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    DatetimeAsISO,
+    DecimalAsStr,
+    Environment,
+    InfrastructureFactory,
+    JSONTranscoder,
+    Mapper,
+    Notification,
+    PersistenceError,
+    StoredEvent,
+    UUIDAsHex,
+)
+from eventsourcing.utils import get_topic
+
+from api.application import DateAsISO, VledgerApplication, key_info_of
+from api.instance import Instance
+from api.settings import Settings
+from domain.base import REGISTRY
+from domain.errors import VledgerError
+from domain.signing_key import SigningKey
+from keys.errors import EventSignatureError
+from keys.keyring import KeyInfo, Keyring
+from keys.mapper import SealedState, check_key_authority, check_stored_signature, signing_bytes_of, unseal
+
+Progress = Callable[[int, int], None]
+
+PAGE_SIZE = 1000
+REGISTERED_TOPIC = get_topic(SigningKey.Registered)
+
+# Reason codes (stable: scripts read them from `vledger audit --json`).
+UNSIGNED = "unsigned"
+BAD_SIGNATURE = "bad_signature"
+UNKNOWN_KEY = "unknown_key"
+KEY_NOT_OF_AUTHORITY = "key_not_of_authority"
+KEY_NOT_YET_VALID = "key_not_yet_valid"
+UNDECODABLE = "undecodable"
+VERSION_GAP = "version_gap"
+NOTIFICATION_GAP = "notification_gap"
+LOG_SHORTER_THAN_VIEWS = "log_shorter_than_views"
+
+_SAFE_LABEL = re.compile(r"^[A-Za-z0-9_.:/-]{1,80}$")
+
+
+class AuditError(VledgerError):
+    """The audit could not run at all (store unreachable, files missing): not a verdict on the log."""
+
+    code = "audit_error"
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    """One thing wrong with the log. ``notification_id`` is None when the event itself is gone."""
+
+    notification_id: int | None
+    originator_id: str | None
+    originator_version: int | None
+    topic: str | None
+    reason: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class AuditReport:
+    """The result of an audit; ``intact`` only when no problem was found."""
+
+    intact: bool
+    events_checked: int
+    problems: list[AuditProblem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"intact": self.intact, "events_checked": self.events_checked,
+                "problems": [p.as_dict() for p in self.problems]}
+
+
+def plain_mapper() -> Mapper[Any]:
+    """A mapper that only decodes: the audit checks signatures itself, before decoding."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(transcoding)
+    return Mapper(transcoder=transcoder)
+
+
+def audit(settings: Settings, progress: Progress | None = None) -> AuditReport:
+    """Verify every stored event from the trust anchor in ``instance.json``; collect every problem.
+
+    Raises NotInitializedError when the data directory holds no instance, AuditError when the store
+    cannot be read. Tampering never raises: it is reported.
+    """
+    try:
+        instance = Instance.load(settings.data_dir)
+    except (ValueError, KeyError, TypeError) as e:
+        raise AuditError(f"{settings.data_dir}/instance.json is unreadable ({type(e).__name__}): "
+                         "the trust anchor is missing") from e
+    factory, recorder = _open_log(settings)
+    try:
+        auditor = _Auditor(instance, contiguous_ids=not settings.uses_postgres)
+        try:
+            last = recorder.max_notification_id() or 0
+            start: int | None = None
+            while True:
+                notes = recorder.select_notifications(start=start, limit=PAGE_SIZE, inclusive_of_start=False)
+                for note in notes:
+                    auditor.check(note)
+                if notes:
+                    start = notes[-1].id
+                    if progress is not None:
+                        progress(start, max(last, start))
+                if len(notes) < PAGE_SIZE:
+                    break
+        except PersistenceError as e:
+            raise AuditError(f"cannot read the event log: {type(e).__name__}: {e}") from e
+        auditor.finish()
+        auditor.check_views(_view_positions(settings))
+    finally:
+        factory.close()
+    if progress is not None and auditor.events_checked == 0:
+        progress(0, 0)
+    return AuditReport(intact=not auditor.problems, events_checked=auditor.events_checked,
+                       problems=auditor.problems)
+
+
+# -- opening the store without trusting it ----------------------------------------------------------------
+
+
+def _open_log(settings: Settings) -> tuple[InfrastructureFactory[Any], ApplicationRecorder]:
+    """The application's recorder, configured as the application does, but creating nothing."""
+    env = dict(settings.persistence_env())
+    if not settings.uses_postgres:
+        db = settings.data_dir.resolve() / "events.sqlite"
+        if not db.is_file():
+            raise AuditError(f"the event store {db} does not exist: nothing to audit")
+        # Read ids as text: a tampered row with a malformed id must become a reported problem, not a crash.
+        env["ORIGINATOR_ID_TYPE"] = "text"
+    env["CREATE_TABLE"] = "false"
+    try:
+        factory = InfrastructureFactory.construct(Environment(VledgerApplication.name, env))
+        return factory, factory.application_recorder()
+    except (PersistenceError, OSError) as e:
+        raise AuditError(f"cannot open the event store: {type(e).__name__}: {e}") from e
+
+
+def _view_positions(settings: Settings) -> dict[str, int]:
+    """How far each view has applied the log, by view name; empty when there are no views yet."""
+    from projections.store import PostgresViewStore, SQLiteViewStore
+
+    env = dict(settings.views_env())
+    if not settings.uses_postgres and not (settings.data_dir.resolve() / "views.sqlite").is_file():
+        return {}  # views dropped (e.g. before a rebuild): nothing to compare
+    env["CREATE_TABLE"] = "false"
+    try:
+        # Constructed exactly as the application constructs its view store (same unnamed environment).
+        factory = InfrastructureFactory.construct(env)
+    except (PersistenceError, OSError) as e:
+        raise AuditError(f"cannot open the view store: {type(e).__name__}: {e}") from e
+    try:
+        store: Any = factory.tracking_recorder(PostgresViewStore if settings.uses_postgres else SQLiteViewStore)
+        try:
+            with store.datastore.transaction(commit=False) as c:
+                table = ("tracking" if not settings.uses_postgres
+                         else f'"{store.datastore.schema}"."{store.tracking_table_name}"')
+                c.execute(f"SELECT DISTINCT application_name FROM {table}")
+                names = [row["application_name"] for row in c.fetchall()]
+        except PersistenceError:
+            return {}  # no tracking table: the views were never built
+        skip = getattr(store, "table_migration_identifier", "__migration__")
+        return {name: store.position(name) for name in sorted(names) if name != skip}
+    except PersistenceError as e:
+        raise AuditError(f"cannot read the views' positions: {type(e).__name__}: {e}") from e
+    finally:
+        factory.close()
+
+
+# -- the checks ----------------------------------------------------------------------------------------------
+
+
+def _oid_text(value: Any) -> str:
+    """Ids as the API writes them (canonical UUID text), whatever form the store keeps them in."""
+    return str(_as_uuid(value))
+
+
+def _as_uuid(value: Any) -> UUID | str:
+    """The id as the signer saw it (a UUID); a malformed id stays text and will fail verification."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return str(value)
+
+
+def _where(note: Notification) -> str:
+    return f"event {_oid_text(note.originator_id)} v{note.originator_version}"
+
+
+def _label(value: Any) -> str:
+    """An authority or owner for a message: ids and role names only, never free text from a state."""
+    text = str(value)
+    return text if _SAFE_LABEL.match(text) else "(an unexpected value)"
+
+
+@dataclass
+class _Pending:
+    """An event signed by a key id nobody had registered when it was written."""
+
+    index: int
+    stored: StoredEvent
+    sealed: SealedState
+
+
+class _Auditor:
+    def __init__(self, instance: Instance, *, contiguous_ids: bool) -> None:
+        # The only key trusted from the start: the root key in instance.json, not in the store.
+        self.keyring = Keyring([instance.root_key])
+        self.mapper = plain_mapper()
+        self.contiguous_ids = contiguous_ids
+        self.problems: list[AuditProblem] = []
+        self.events_checked = 0
+        self.last_id = 0
+        # Versions: the contiguous prefix seen so far, and versions seen beyond a hole (version → nid).
+        self.next_version: dict[str, int] = {}
+        self.stray: dict[str, dict[int, int]] = {}
+        self.pending: dict[bytes, list[_Pending]] = {}
+
+    def problem(self, note: Notification | None, reason: str, message: str, *, originator_id: str | None = None,
+                originator_version: int | None = None, notification_id: int | None = None) -> None:
+        if note is not None:
+            notification_id = note.id
+            originator_id = _oid_text(note.originator_id)
+            originator_version = note.originator_version
+        self.problems.append(AuditProblem(
+            notification_id=notification_id, originator_id=originator_id, originator_version=originator_version,
+            topic=note.topic if note is not None else None, reason=reason, message=message))
+
+    def check(self, note: Notification) -> None:
+        self.events_checked += 1
+        self._check_notification_id(note)
+        self._track_version(note)
+        try:
+            self._check_event(note)
+        except Exception as e:  # a row mangled beyond what the checks expect is still only a reported problem
+            self.problem(note, UNDECODABLE, f"{_where(note)}: "
+                                            f"row cannot be checked ({type(e).__name__})")
+
+    def _check_notification_id(self, note: Notification) -> None:
+        # SQLite rowids are handed out as max + 1 and never skipped, so a hole is a deleted row.
+        # PostgreSQL sequences skip ids on rolled-back inserts: holes there mean nothing.
+        if self.contiguous_ids and note.id != self.last_id + 1 and note.id > self.last_id:
+            first, last = self.last_id + 1, note.id - 1
+            span = f"notification {first}" if first == last else f"notifications {first}..{last}"
+            self.problem(None, NOTIFICATION_GAP, f"{span} missing from the log: rows were deleted",
+                         notification_id=first)
+        self.last_id = max(self.last_id, note.id)
+
+    def _track_version(self, note: Notification) -> None:
+        oid = _oid_text(note.originator_id)
+        version = note.originator_version
+        if not isinstance(version, int):
+            return  # reported by the event check (it cannot be signed bytes)
+        expected = self.next_version.get(oid, 1)
+        if version == expected:
+            expected += 1
+            stray = self.stray.get(oid)
+            while stray and expected in stray:
+                del stray[expected]
+                expected += 1
+            self.next_version[oid] = expected
+        elif version > expected:
+            self.stray.setdefault(oid, {})[version] = note.id
+            self.next_version.setdefault(oid, expected)
+
+    def _check_event(self, note: Notification) -> None:
+        state = note.state
+        if isinstance(state, (bytearray, memoryview)):
+            state = bytes(state)
+        if not isinstance(state, bytes) or not isinstance(note.originator_version, int):
+            self.problem(note, UNSIGNED, f"{_where(note)}: "
+                                         "stored state is not a signed envelope")
+            return
+        stored = StoredEvent(originator_id=_as_uuid(note.originator_id), originator_version=note.originator_version,
+                             topic=str(note.topic), state=state)
+        # 1. Envelope and signature, by a key learned earlier in the log (or the root key).
+        try:
+            sealed, info = check_stored_signature(stored, self.keyring)
+        except EventSignatureError as e:
+            self._signature_problem(note, stored, e)
+            return
+        # 2. Decode the body only now that it is known to be what the key signed.
+        try:
+            event = self.mapper.to_domain_event(StoredEvent(
+                originator_id=stored.originator_id, originator_version=stored.originator_version,
+                topic=stored.topic, state=sealed.body))
+        except Exception as e:
+            self.problem(note, UNDECODABLE, f"{_where(note)}: signed body "
+                                            f"does not decode as {_label(note.topic)} ({type(e).__name__})")
+            return
+        # 3. The key speaks for the event's authority, and was valid when the event was made.
+        try:
+            check_key_authority(event, info, (stored.originator_id, stored.originator_version))
+        except EventSignatureError as e:
+            if e.reason == KEY_NOT_OF_AUTHORITY:
+                message = (f"signed by key {info.kid} of {_label(info.owner)}, but made on behalf of "
+                           f"{_label(getattr(event, 'authority', None))}")
+            else:
+                message = f"dated before key {info.kid} became valid"
+            self.problem(note, e.reason, f"{_where(note)}: {message}")
+            return
+        # 4. Only registry keys may register keys; a key is learned from the first registration that passes.
+        if isinstance(event, SigningKey.Registered) and stored.topic == REGISTERED_TOPIC:
+            if info.owner != REGISTRY:
+                self.problem(note, KEY_NOT_OF_AUTHORITY,
+                             f"{_where(note)}: key registration signed by "
+                             f"key {info.kid} of {_label(info.owner)}; only a registry key may register keys")
+                return
+            try:
+                new_key = key_info_of(event)
+            except (ValueError, TypeError) as e:
+                self.problem(note, UNDECODABLE, f"{_where(note)}: "
+                                                f"key registration is inconsistent ({type(e).__name__})")
+                return
+            self.keyring.add(new_key)
+            self._resolve_pending(new_key, note.id)
+
+    def _signature_problem(self, note: Notification, stored: StoredEvent, error: EventSignatureError) -> None:
+        where = f"{_where(note)}"
+        sealed = unseal(stored.state)
+        if error.reason == UNKNOWN_KEY and sealed is not None:
+            message = f"{where}: signed by key {sealed.key_id.hex()}, which no registry key had registered before it"
+            self.problem(note, UNKNOWN_KEY, message)
+            # If the key turns up later in the log, this becomes "used before its registration".
+            self.pending.setdefault(sealed.key_id, []).append(_Pending(len(self.problems) - 1, stored, sealed))
+            return
+        if error.reason == UNSIGNED:
+            message = f"{where}: stored state carries no signature envelope"
+        elif error.reason == BAD_SIGNATURE and sealed is not None:
+            message = (f"{where}: signature by key {sealed.key_id.hex()} does not verify: the row's state, id, "
+                       "version or topic changed after signing")
+        else:
+            message = f"{where}: signature check failed"
+        self.problem(note, error.reason, message)
+
+    def _resolve_pending(self, key: KeyInfo, registered_at: int) -> None:
+        for pending in self.pending.pop(key.key_id, []):
+            if not key.verifies(signing_bytes_of(pending.stored, pending.sealed), pending.sealed.signature):
+                self.pending.setdefault(key.key_id, []).append(pending)  # another key sharing the id
+                continue
+            old = self.problems[pending.index]
+            self.problems[pending.index] = AuditProblem(
+                notification_id=old.notification_id, originator_id=old.originator_id,
+                originator_version=old.originator_version, topic=old.topic, reason=KEY_NOT_YET_VALID,
+                message=(f"event {old.originator_id} v{old.originator_version}: signed by key {key.kid}, which was "
+                         f"registered only later in the log (notification {registered_at})"))
+
+    def finish(self) -> None:
+        """Report every hole in an aggregate's versions (a deleted event in the middle of its history)."""
+        for oid, stray in self.stray.items():
+            if not stray:
+                continue
+            first = self.next_version[oid]
+            present = sorted(stray)
+            for version in range(first, present[-1]):
+                if version in stray:
+                    continue
+                after = min(v for v in present if v > version)
+                self.problem(None, VERSION_GAP,
+                             f"aggregate {oid} has no version {version}, though version {after} exists "
+                             f"(notification {stray[after]}): an event was deleted",
+                             originator_id=oid, originator_version=version)
+
+    def check_views(self, positions: dict[str, int]) -> None:
+        """Views that applied more of the log than it now holds saw events since deleted from its end."""
+        ahead = {name: pos for name, pos in positions.items() if pos > self.last_id}
+        if not ahead:
+            return
+        furthest = max(ahead.values())
+        names = ", ".join(f"{name} (at {pos})" for name, pos in sorted(ahead.items()))
+        self.problem(None, LOG_SHORTER_THAN_VIEWS,
+                     f"the log ends at notification {self.last_id}, but views applied events up to {furthest}: "
+                     f"{names}; events were deleted from the end of the log", notification_id=self.last_id + 1)
+
+
+# -- `vledger audit` -----------------------------------------------------------------------------------------
+
+EXIT_INTACT, EXIT_TAMPERED, EXIT_ERROR = 0, 1, 2
+
+
+def format_report(report: AuditReport, data_dir: object) -> str:
+    """The human report: a verdict line, then one line per problem naming the event and what failed."""
+    if report.intact:
+        return f"audit of {data_dir}: intact ({report.events_checked} events verified)"
+    lines = [f"audit of {data_dir}: TAMPERED ({len(report.problems)} problem(s) in "
+             f"{report.events_checked} events)"]
+    for p in report.problems:
+        where = []
+        if p.notification_id is not None:
+            where.append(f"#{p.notification_id}")
+        if p.originator_id is not None:
+            where.append(f"{p.originator_id} v{p.originator_version}")
+        if p.topic:
+            where.append(f"({p.topic})")
+        lines.append(f"  {p.reason}: {' '.join(where) or '-'}: {p.message}")
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> int:
+    """The `audit` subcommand: exit 0 intact, 1 tampering found, 2 the audit could not run."""
+    from api.cli import settings_from
+    from api.progress import progress_bar
+
+    def error(code: str, message: str) -> int:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+        print(f"vledger audit: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+    try:
+        settings = settings_from(args)
+        report = audit(settings, progress=progress_bar("audit"))
+    except VledgerError as e:
+        return error(e.code, e.message)
+    except (PersistenceError, OSError, ValueError) as e:  # settings refused, store unreachable
+        return error("audit_error", f"{type(e).__name__}: {e}")
+    if getattr(args, "json", False):
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, settings.data_dir))
+    return EXIT_INTACT if report.intact else EXIT_TAMPERED
