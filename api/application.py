@@ -70,12 +70,12 @@ class DateAsISO(Transcoding):
         return dt.date.fromisoformat(data)
 
 
-def key_info_of(event: SigningKey.Registered) -> KeyInfo:
+def key_info_of(event: SigningKey.KeyRegistered) -> KeyInfo:
     return KeyInfo(key_id=bytes.fromhex(event.key_id), name=event.name, public_key=base64.b64decode(event.public_key),
                    owner=event.owner, purpose=event.purpose, valid_from=event.valid_from)
 
 
-def check_registered_by_registry(event: SigningKey.Registered) -> SigningKey.Registered:
+def check_registered_by_registry(event: SigningKey.KeyRegistered) -> SigningKey.KeyRegistered:
     """Only the registry registers keys. The mapper has checked the signer owns ``event.authority``;
     this makes sure that authority is the registry, so an organization's key cannot mint keys."""
     if event.authority != REGISTRY:
@@ -86,7 +86,7 @@ def check_registered_by_registry(event: SigningKey.Registered) -> SigningKey.Reg
     return event
 
 
-KEY_TOPICS = (get_topic(SigningKey.Registered),)
+KEY_TOPICS = (get_topic(SigningKey.KeyRegistered),)
 
 
 class VledgerApplication(Application[UUID]):
@@ -142,7 +142,7 @@ class VledgerApplication(Application[UUID]):
                                                            inclusive_of_start=False)
                 for n in notes:
                     event = self.mapper.to_domain_event(n)
-                    assert isinstance(event, SigningKey.Registered)
+                    assert isinstance(event, SigningKey.KeyRegistered)
                     self.keyring.add(key_info_of(check_registered_by_registry(event)))
                     self._keys_position = n.id
                 if len(notes) < 500:
@@ -150,7 +150,7 @@ class VledgerApplication(Application[UUID]):
 
     def _notify(self, recordings: Sequence[Any]) -> None:
         for r in recordings:
-            if isinstance(r.domain_event, SigningKey.Registered):
+            if isinstance(r.domain_event, SigningKey.KeyRegistered):
                 self.keyring.add(key_info_of(check_registered_by_registry(r.domain_event)))
 
     def save_and_project(self, *aggregates: VledgerAggregate) -> list[Any]:

@@ -2,7 +2,7 @@
 
 The audit does not reuse the application's mapper or its keyring (both are built from the store being
 audited). It starts from the root public key in ``instance.json`` and walks the notification log in order,
-learning a key only when its ``SigningKey.Registered`` event verifies with a registry key earlier in the log.
+learning a key only when its ``SigningKey.KeyRegistered`` event verifies with a registry key earlier in the log.
 
 Steps for every stored event (numbered as in the comments below):
   1. the envelope is there and some key known *at this point of the log* verifies the canonical bytes;
@@ -55,7 +55,7 @@ from keys.mapper import SealedState, check_key_authority, check_stored_signature
 Progress = Callable[[int, int], None]
 
 PAGE_SIZE = 1000
-REGISTERED_TOPIC = get_topic(SigningKey.Registered)
+REGISTERED_TOPIC = get_topic(SigningKey.KeyRegistered)
 
 # Reason codes (stable: scripts read them from `vledger audit --json`).
 UNSIGNED = "unsigned"
@@ -338,7 +338,7 @@ class _Auditor:
             self.problem(note, e.reason, f"{_where(note)}: {message}")
             return
         # 4. Only registry keys may register keys; a key is learned from the first registration that passes.
-        if isinstance(event, SigningKey.Registered) and stored.topic == REGISTERED_TOPIC:
+        if isinstance(event, SigningKey.KeyRegistered) and stored.topic == REGISTERED_TOPIC:
             if info.owner != REGISTRY:
                 self.problem(note, KEY_NOT_OF_AUTHORITY,
                              f"{_where(note)}: key registration signed by "

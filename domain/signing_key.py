@@ -28,7 +28,7 @@ class SigningKey(VledgerAggregate):
     purpose: str
     valid_from: dt.datetime
 
-    class Registered(VledgerAggregate.Created):
+    class KeyRegistered(VledgerAggregate.Created):
         key_id: str
         name: str
         public_key: str
@@ -46,6 +46,6 @@ class SigningKey(VledgerAggregate):
         """Register a public key (hex key id, base64 raw key) for ``owner``; signed by the root key."""
         if purpose not in PURPOSES:
             raise ValueError(f"purpose must be one of {PURPOSES}")
-        return cls._create(cls.Registered, id=signing_key_id(key_id, public_key), timestamp=now, actor=actor,
+        return cls._create(cls.KeyRegistered, id=signing_key_id(key_id, public_key), timestamp=now, actor=actor,
                            authority=REGISTRY, key_id=key_id, name=name, public_key=public_key, owner=owner,
                            purpose=purpose, valid_from=now)

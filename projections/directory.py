@@ -36,7 +36,7 @@ class DirectoryView(View):
                    int(event.identified), event.timestamp.isoformat()))
 
     @apply.register
-    def _(self, event: SigningKey.Registered, c: ViewCursor, nid: int) -> None:
+    def _(self, event: SigningKey.KeyRegistered, c: ViewCursor, nid: int) -> None:
         c.execute("INSERT INTO view_keys VALUES (?, ?, ?, ?, ?, 'active', ?, NULL, ?)",
                   (event.key_id, event.public_key, event.name, event.owner, event.purpose,
                    event.valid_from.isoformat(), nid))

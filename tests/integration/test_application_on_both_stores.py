@@ -286,7 +286,7 @@ class TestApplicationOnBothStores:
             event = again.mapper.to_domain_event(note)
             kinds.add(type(event).__qualname__)
         assert {"Organization.Registered", "Volunteer.Registered", "Activity.Created",
-                "ServiceRecord.Recorded", "SigningKey.Registered", "AccessToken.Issued"} <= kinds
+                "ServiceRecord.Recorded", "SigningKey.KeyRegistered", "AccessToken.Issued"} <= kinds
 
     def test_registering_an_organization_gives_it_a_key_and_a_token(self, app: VledgerApplication) -> None:
         created = app.register_organization(REGISTRY, name="东城区志愿服务联合会", charter_purpose="推动志愿服务",

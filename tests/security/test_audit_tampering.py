@@ -407,7 +407,7 @@ def test_a_row_re_signed_by_another_organizations_registered_key_is_named(world:
 def test_an_event_signed_before_its_key_was_registered_is_named(world: World) -> None:
     # Move organization A's key registration to the end of the log: its events now precede it.
     events = EventsFile(world.data_dir)
-    registration = next(r for r in events.rows() if r.topic.endswith("SigningKey.Registered")
+    registration = next(r for r in events.rows() if r.topic.endswith("SigningKey.KeyRegistered")
                         and body_of(r.state)["owner"] == str(world.org_a))
     last = events.rows()[-1].rowid
     events.execute("UPDATE EVENTS SET rowid = ? WHERE rowid = ?", (last + 1, registration.rowid))
