@@ -22,7 +22,7 @@ from eventsourcing.utils import get_topic
 from api.instance import ADMIN_TOKEN_FILE, AlreadyInitializedError, Instance
 from api.settings import Settings
 from api.verification import LoggedCertificate, verify_code
-from domain.access import AccessToken, Principal, check_acts_for, check_reads, check_history_reader, check_registry, token_hash
+from domain.access import AccessToken, Principal, check_acts_for, check_reads, check_history_reader, check_holder, check_registry, token_hash
 from domain.activity import Activity
 from domain.base import REGISTRY, VledgerAggregate
 from domain.certificate import Certificate, summarize
@@ -412,8 +412,7 @@ class VledgerApplication(Application[UUID]):
             row = c.execute("SELECT * FROM view_certificates WHERE id = ?", (str(certificate_id),)).fetchone()
         if row is None:
             raise NotFoundError(f"no certificate with id {certificate_id}")
-        if principal.role not in ("inspector", "registry"):
-            check_reads(principal, UUID(row["org_id"]), UUID(row["volunteer_id"]))
+        check_holder(principal, UUID(row["org_id"]), UUID(row["volunteer_id"]))
         return {**row, "qr_text": self.qr_text(row["code"])}
 
     def qr_text(self, code: str) -> str:

@@ -75,8 +75,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PersistenceError)
     async def _store(request: Request, exc: PersistenceError) -> JSONResponse:
         log.error("event store unavailable: %s", type(exc).__name__)
-        return JSONResponse(error_body("store_unavailable", "the event store is unavailable; nothing was written"),
-                            status_code=503)
+        # Not "nothing was written": a save may have committed before the views failed to catch up.
+        return JSONResponse(error_body("store_unavailable", "the event store or its views are unavailable; "
+                                       "retry later (a saved change is never lost)"), status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

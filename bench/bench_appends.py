@@ -8,6 +8,8 @@ schema with --postgres):
 
   unsigned Application       eventsourcing Application, plain Mapper, the same JSONTranscoder and
                              transcodings as vledger: ``app.save(aggregate)``            ← baseline
+  unsigned again (A/A)       the same class on a second store of its own: how far two identical variants
+                             drift apart in one run, i.e. the noise floor of every other ratio
   signed Application         the same Application class whose construct_mapper returns vledger's
                              SigningMapper with the real Keyring, Signer and encrypted KeyStore
   VledgerApplication.save    the production application's save (signed), views NOT caught up
@@ -65,6 +67,10 @@ class UnsignedApp(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return Mapper(transcoder=vledger_transcoder(self))
+
+
+class UnsignedControlApp(UnsignedApp):
+    """A second, identical unsigned application on its own store: an A/A control that shows the noise."""
 
 
 class SignedApp(Application[UUID]):
@@ -147,10 +153,13 @@ def encode_only(fx: Fixture, mapper: Mapper[UUID], events: int):
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--n", type=int, default=500, help="events per repetition, one event per save (default 500)")
-    p.add_argument("--batches", type=int, default=20, help="saves per repetition in the batch test (default 20)")
+    p.add_argument("--n", type=int, default=None,
+                   help="events per repetition, one event per save (default 500; 200 with --postgres)")
+    p.add_argument("--batches", type=int, default=None,
+                   help="saves per repetition in the batch test (default 20; 10 with --postgres)")
     p.add_argument("--batch-size", type=int, default=100, help="events per save in the batch test (default 100)")
-    p.add_argument("--n-use-case", type=int, default=100, help="record_service calls per repetition (default 100)")
+    p.add_argument("--n-use-case", type=int, default=None,
+                   help="record_service calls per repetition (default 100; 30 with --postgres)")
     p.add_argument("--n-raw", type=int, default=3000, help="signatures per repetition of the raw baseline")
     p.add_argument("--reps", type=int, default=7, help="timed repetitions; the median is reported (default 7)")
     p.add_argument("--postgres", metavar="URL", default=None,
@@ -158,46 +167,55 @@ def main() -> int:
                         "e.g. postgresql://postgres@127.0.0.1:5432/test")
     p.add_argument("--dir", default=None, help="parent of the temporary directory (default: system temp)")
     args = p.parse_args()
+    # A PostgreSQL commit costs several times a SQLite one here: smaller defaults keep the run near a minute.
+    for name, sqlite_default, postgres_default in (("n", 500, 200), ("batches", 20, 10), ("n_use_case", 100, 30)):
+        if getattr(args, name) is None:
+            setattr(args, name, postgres_default if args.postgres else sqlite_default)
     print_header("bench_appends", args)
 
     with bench_dir(args.dir) as data_dir, postgres_schema(args.postgres) as url:
         fx = make_fixture(data_dir, url)
         unsigned = UnsignedApp(env=store_env(fx, data_dir, "unsigned"))
+        control = UnsignedControlApp(env=store_env(fx, data_dir, "unsigned-control"))
         signed = SignedApp(env=store_env(fx, data_dir, "signed"), signer=fx.app.signer, keyring=fx.app.keyring)
-        store = "PostgreSQL " + url.split("?")[0] if url else f"SQLite files under {data_dir}"
+        store = "PostgreSQL " + url if url else f"SQLite files under {data_dir}"
         print(f"store: {store}")
         catch_up = fx.app.views.catch_up
         try:
             # 1 event per save ----------------------------------------------------------------------------
             s_unsigned = Series("unsigned Application.save")
+            s_control = Series("unsigned again, 2nd store (A/A control)")
             s_signed = Series("signed Application.save (SigningMapper)")
             s_vledger = Series("VledgerApplication.save (no views)")
             s_case = Series("VledgerApplication.record_service (use case)")
             s_raw = Series("raw Ed25519 sign of canonical bytes")
             run_interleaved([
                 (s_unsigned, saver(unsigned, fx, args.n, 1)),
+                (s_control, saver(control, fx, args.n, 1)),
                 (s_signed, saver(signed, fx, args.n, 1)),
                 (s_vledger, saver(fx.app, fx, args.n, 1, after=catch_up)),
                 (s_case, use_case(fx, args.n_use_case)),
                 (s_raw, raw_signing(fx, unsigned.mapper, args.n_raw)),
             ], reps=args.reps)
             print_table("1 event per save (one transaction each)",
-                        [s_unsigned, s_signed, s_vledger, s_case, s_raw], s_unsigned, unit="event")
+                        [s_unsigned, s_control, s_signed, s_vledger, s_case, s_raw], s_unsigned, unit="event")
 
             # batch ------------------------------------------------------------------------------------------
             n_batch = args.batches * args.batch_size
             b_unsigned = Series("unsigned Application.save")
+            b_control = Series("unsigned again, 2nd store (A/A control)")
             b_signed = Series("signed Application.save (SigningMapper)")
             b_vledger = Series("VledgerApplication.save (no views)")
             b_raw = Series("raw Ed25519 sign of canonical bytes")
             run_interleaved([
                 (b_unsigned, saver(unsigned, fx, n_batch, args.batch_size)),
+                (b_control, saver(control, fx, n_batch, args.batch_size)),
                 (b_signed, saver(signed, fx, n_batch, args.batch_size)),
                 (b_vledger, saver(fx.app, fx, n_batch, args.batch_size, after=catch_up)),
                 (b_raw, raw_signing(fx, unsigned.mapper, args.n_raw)),
             ], reps=args.reps)
             print_table(f"{args.batch_size} events per save (one transaction each)",
-                        [b_unsigned, b_signed, b_vledger, b_raw], b_unsigned, unit="event")
+                        [b_unsigned, b_control, b_signed, b_vledger, b_raw], b_unsigned, unit="event")
 
             # encoding alone ---------------------------------------------------------------------------------
             e_plain = Series("Mapper.to_stored_event (unsigned)")
@@ -226,6 +244,7 @@ def main() -> int:
                   f"   (two verified aggregate loads + views catch-up)")
         finally:
             unsigned.close()
+            control.close()
             signed.close()
             fx.app.close()
     print(f"\nload average at end: {load_average()}")

@@ -80,15 +80,19 @@ def grow_log(fx: Fixture, events: int, batch: int = 100) -> None:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=2000, help="offline verifications per repetition (default 2000)")
-    p.add_argument("--n-online", type=int, default=200, help="online verifications per repetition (default 200)")
+    p.add_argument("--n-online", type=int, default=None,
+                   help="online verifications per repetition (default 200; 50 with --postgres)")
     p.add_argument("--records", type=int, default=10, help="service records the certificate is built from")
-    p.add_argument("--log-events", type=int, default=5000,
-                   help="events appended before the second online measurement (default 5000)")
+    p.add_argument("--log-events", type=int, default=None,
+                   help="events appended before the second online measurement (default 5000; 2000 with --postgres)")
     p.add_argument("--reps", type=int, default=7, help="timed repetitions; the median is reported (default 7)")
     p.add_argument("--postgres", metavar="URL", default=None,
                    help="run on PostgreSQL in a fresh schema dropped afterwards")
     p.add_argument("--dir", default=None, help="parent of the temporary directory (default: system temp)")
     args = p.parse_args()
+    for name, sqlite_default, postgres_default in (("n_online", 200, 50), ("log_events", 5000, 2000)):
+        if getattr(args, name) is None:
+            setattr(args, name, postgres_default if args.postgres else sqlite_default)
     print_header("bench_verify", args)
 
     with bench_dir(args.dir) as data_dir, postgres_schema(args.postgres) as url:
@@ -122,7 +126,7 @@ def main() -> int:
             def parse_only(text: str) -> None:
                 parse_code(text, public_url)
 
-            print(f"store: {'PostgreSQL ' + url.split('?')[0] if url else 'SQLite files under ' + str(data_dir)}")
+            print(f"store: {'PostgreSQL ' + url if url else 'SQLite files under ' + str(data_dir)}")
             print(f"certificate from {args.records} records; payload {len(decoded.signed_part) + 64} bytes, "
                   f"QR text {len(qr_text)} characters")
 

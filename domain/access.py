@@ -45,8 +45,11 @@ def check_acts_for(principal: Principal, org_id: UUID) -> None:
 
 
 def check_reads(principal: Principal, org_id: UUID, volunteer_id: UUID | None = None) -> None:
-    """The owning organization, inspectors and the volunteer the data is about may read it."""
-    if principal.role in ("inspector", "registry"):
+    """The owning organization, inspectors and the volunteer the data is about may read it.
+
+    Not the registry: it registers organizations and appoints inspectors; reading personal records is the
+    inspectors' job, and every such read is theirs to account for (DESIGN §8, the contract's who column)."""
+    if principal.role == "inspector":
         return
     if principal.role == "organization" and principal.org_id == org_id:
         return
@@ -55,9 +58,19 @@ def check_reads(principal: Principal, org_id: UUID, volunteer_id: UUID | None = 
     raise ForbiddenError("this token may not read this data", code="not_yours")
 
 
+def check_holder(principal: Principal, org_id: UUID, volunteer_id: UUID) -> None:
+    """A certificate's files (QR, PDF) are for the issuing organization and the volunteer it names."""
+    if principal.role == "organization" and principal.org_id == org_id:
+        return
+    if principal.role == "volunteer" and principal.subject == str(volunteer_id):
+        return
+    raise ForbiddenError("only the issuing organization and the volunteer may download this certificate",
+                         code="not_yours")
+
+
 def check_history_reader(principal: Principal, org_id: UUID) -> None:
     """Full edit histories are for the owning organization and for inspectors."""
-    if principal.role in ("inspector", "registry"):
+    if principal.role == "inspector":
         return
     if principal.role == "organization" and principal.org_id == org_id:
         return

@@ -31,6 +31,9 @@ class VledgerAggregate(Aggregate):
 def check_text(field: str, value: str | None, *, max_length: int = 200, required: bool = True) -> str:
     """Strip and bound a free-text field."""
     text = (value or "").strip()
+    if "\x00" in text:
+        # PostgreSQL text cannot hold NUL: accepted here, it would break every view that projects the event.
+        raise InvalidFieldError(field, "must not contain the NUL character")
     if required and not text:
         raise InvalidFieldError(field, "must not be empty")
     if len(text) > max_length:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from domain.errors import VledgerError
+from domain.errors import RuleViolationError, VledgerError
 
 FORMAT_VERSION = 1
 DOMAIN = b"vledger/certificate/v1\n"
@@ -49,7 +49,12 @@ class CertificateClaims:
 
 
 def _days(day: dt.date) -> int:
-    return (day - EPOCH).days
+    # A u16 of days since EPOCH: a date outside it is a request the payload cannot express, not a crash.
+    days = (day - EPOCH).days
+    if not 0 <= days <= 0xFFFF:
+        raise RuleViolationError(f"a certificate can carry dates from {EPOCH} to {EPOCH + dt.timedelta(days=0xFFFF)}, "
+                                 f"found {day}", code="date_out_of_range")
+    return days
 
 
 def claims_bytes(claims: CertificateClaims) -> bytes:

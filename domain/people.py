@@ -56,14 +56,20 @@ def gender_of(id_number: str) -> str:
     return "male" if int(id_number[16]) % 2 else "female"
 
 
+MAX_MASK_STARS = 4
+
+
 def mask_name(name: str) -> str:
-    """Mask a name for public display: 张三 → 张*, 张三明 → 张*明, 欧阳小明 → 欧**明."""
+    """Mask a name for public display: 张三 → 张*, 张三明 → 张*明, 欧阳小明 → 欧**明.
+
+    At most four stars: a long transliterated name masks to a bounded string that fits the QR payload.
+    """
     chars = list(name.strip())
     if len(chars) <= 1:
         return "*"
     if len(chars) == 2:
         return chars[0] + "*"
-    return chars[0] + "*" * (len(chars) - 2) + chars[-1]
+    return chars[0] + "*" * min(len(chars) - 2, MAX_MASK_STARS) + chars[-1]
 
 
 def id_tail(id_number: str) -> str:

@@ -4,9 +4,4 @@ PostgreSQL too, through ``postgres_url`` of tests/conftest.py."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from http_world import client, initialized, registry_token, service, settings, world  # noqa: E402,F401
+from tests.api.http_world import client, initialized, registry_token, service, settings, world  # noqa: F401

@@ -1,6 +1,6 @@
 """A small world built over HTTP for the API and security tiers: two organizations, their volunteers, an
 activity, a record and a certificate; and the fixtures that make it. Shared by tests/api and tests/security
-(both conftests put this directory on sys.path and re-export the fixtures).
+(both conftests import and re-export the fixtures).
 
 Every request here goes through the public HTTP contract, so the world itself is a first check of it.
 """
@@ -8,30 +8,21 @@ Every request here goes through the public HTTP contract, so the world itself is
 from __future__ import annotations
 
 import base64
-import sys
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# tests/api has no __init__.py and tests/conftest.py puts tests/ on sys.path, so a bare `import api` can resolve
-# to a namespace package made of tests/api instead of the service's package (importlib.resources.files("api")
-# then finds no templates). The repository root on sys.path makes the regular package win.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-if "api" in sys.modules and getattr(sys.modules["api"], "__file__", None) is None:
-    del sys.modules["api"]
+import pytest
+import zxingcpp
+from fastapi.testclient import TestClient
+from httpx import Response
+from PIL import Image
 
-import pytest  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from httpx import Response  # noqa: E402
-
-from api.application import VledgerApplication  # noqa: E402
-from api.http import create_app  # noqa: E402
-from api.settings import Settings  # noqa: E402
-
-assert sys.modules["api"].__file__ is not None, "`api` resolved to tests/api: put the repository root on sys.path"
+from api.application import VledgerApplication
+from api.http import create_app
+from api.settings import Settings
 
 # Valid resident ID numbers (GB 11643 check characters computed independently in tests/unit).
 ID_NUMBER = "11010519491231002X"  # the example printed in GB 11643 itself
@@ -81,6 +72,20 @@ def payload_of(qr_text: str) -> bytes:
 
 def text_of(payload: bytes) -> str:
     return base64.b32encode(payload).decode("ascii").rstrip("=")
+
+
+def decode_qr(png: bytes) -> Any:
+    """The one QR symbol zxing-cpp (an independent decoder) finds in a PNG."""
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert len(found) == 1, f"expected one symbol, zxing-cpp found {len(found)}"
+    assert found[0].format == zxingcpp.BarcodeFormat.QRCode
+    return found[0]
+
+
+def version_of(result: Any) -> int:
+    """QR version of a zxing-cpp result (zxing-cpp 3 reports it in `extra`; older releases as `version`)."""
+    extra = getattr(result, "extra", None) or {}
+    return int(extra["Version"] if "Version" in extra else result.version)
 
 
 def assert_error_body(response: Response, status: int) -> dict[str, Any]:

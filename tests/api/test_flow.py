@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from http_world import (
+from tests.api.http_world import (
     FULL_NAME,
     ID_NUMBER,
     MASKED_NAME,
@@ -178,14 +178,22 @@ def _none(w: World) -> dict[str, Any]:
 UNKNOWN = "5f0c6f0e-1d7b-4d2a-9a43-1f1f2b7e0c11"
 
 BAD_INPUT: dict[str, Bad] = {
-    "wrong ID check digit": Bad("POST", _volunteers, lambda w: {"json": {"name": "李四", "id_number": WRONG_CHECK_DIGIT}},
-                                422, "id_number"),
+    "wrong ID check digit": Bad("POST", _volunteers,
+                                lambda w: {"json": {"name": "李四", "id_number": WRONG_CHECK_DIGIT}}, 422, "id_number"),
     "ID number of the wrong shape": Bad("POST", _volunteers,
                                         lambda w: {"json": {"name": "李四", "id_number": "1101051949"}},
                                         422, "id_number"),
     "phone that is not a number": Bad("POST", _volunteers,
                                       lambda w: {"json": {"name": "李四", "id_number": THIRD_ID_NUMBER,
                                                           "phone": "138-abc"}}, 422, "phone"),
+    # PostgreSQL text cannot hold NUL: once stored, such an event would stop every view on that store.
+    "NUL in a volunteer's name": Bad("POST", _volunteers,
+                                     lambda w: {"json": {"name": "王\x00五", "id_number": THIRD_ID_NUMBER}},
+                                     422, "name"),
+    "NUL in an activity's content": Bad("POST", _activities, lambda w: {"json": activity_body(content="a\x00b")},
+                                        422, "content"),
+    "NUL in an amendment's reason": Bad("PATCH", _record, lambda w: {"json": {"hours": "2", "reason": "\x00"}},
+                                        422, "reason"),
     "naive start time": Bad("POST", _activities, lambda w: {"json": activity_body(start="2026-03-01T09:00:00")},
                             422, "start"),
     "end before start": Bad("POST", _activities,
@@ -208,6 +216,15 @@ BAD_INPUT: dict[str, Bad] = {
                                           422),
     "amendment above the activity's duration": Bad("PATCH", _record,
                                                    lambda w: {"json": {"hours": "5", "reason": "x"}}, 422, "hours"),
+    "certificate period starting before 2000": Bad(
+        "POST", lambda w: f"/api/v1/volunteers/{w.volunteer['id']}/certificates",
+        lambda w: {"json": {"period_start": "1999-12-31"}}, 422, "2000-01-01"),
+    "certificate period ending after 2179": Bad(
+        "POST", lambda w: f"/api/v1/volunteers/{w.volunteer['id']}/certificates",
+        lambda w: {"json": {"period_end": "2200-01-01"}}, 422, "2179"),
+    "certificate period reversed": Bad(
+        "POST", lambda w: f"/api/v1/volunteers/{w.volunteer['id']}/certificates",
+        lambda w: {"json": {"period_start": "2026-03-02", "period_end": "2026-03-01"}}, 422),
     "revocation without a reason": Bad("POST", lambda w: f"/api/v1/certificates/{w.certificate['id']}/revoke",
                                        lambda w: {"json": {}}, 422, "reason"),
     "malformed JSON body": Bad("POST", _records, _raw(b'{"volunteer_id": '), 422),
@@ -227,9 +244,9 @@ BAD_INPUT: dict[str, Bad] = {
                                          _hours("1"), 404),
     "record for an unknown volunteer": Bad("POST", _records,
                                            lambda w: {"json": {"volunteer_id": UNKNOWN, "hours": "1"}}, 404),
-    "volunteer of an organization the token does not act for": Bad("POST", lambda w: f"/api/v1/organizations/{UNKNOWN}/volunteers",
-                                                lambda w: {"json": {"name": "李四", "id_number": ID_NUMBER}},
-                                                403),
+    "volunteer of an organization the token does not act for": Bad(
+        "POST", lambda w: f"/api/v1/organizations/{UNKNOWN}/volunteers",
+        lambda w: {"json": {"name": "李四", "id_number": ID_NUMBER}}, 403),
     "unknown certificate QR": Bad("GET", lambda w: f"/api/v1/certificates/{UNKNOWN}/qr.png", _none, 404),
     "revoking an unknown certificate": Bad("POST", lambda w: f"/api/v1/certificates/{UNKNOWN}/revoke",
                                            lambda w: {"json": {"reason": "x"}}, 404),
@@ -252,4 +269,19 @@ def test_bad_input_is_a_4xx_with_the_error_shape_and_writes_nothing(world: World
     # An ID number is never echoed back, not even the wrong one.
     for number in (ID_NUMBER, WRONG_CHECK_DIGIT, "1101051949"):
         assert number not in response.text
+    assert world.app.recorder.max_notification_id() == before
+    # … and the service goes on answering.
+    assert world.client.get(f"/api/v1/volunteers/{world.volunteer['id']}", headers=world.as_org()).status_code == 200
+
+
+def test_hours_served_before_2000_cannot_be_certified_and_the_answer_says_why(world: World) -> None:
+    old = created(world.client.post(f"/api/v1/organizations/{world.org_id}/activities", headers=world.as_org(),
+                                    json=activity_body(start="1999-12-31T09:00:00+08:00",
+                                                       end="1999-12-31T12:00:00+08:00")))
+    volunteer = world.register_volunteer("王五", "110105200501010012")
+    created(world.client.post(f"/api/v1/activities/{old['id']}/records", headers=world.as_org(),
+                              json={"volunteer_id": volunteer["id"], "hours": "2"}))
+    before = world.app.recorder.max_notification_id()
+    response = world.client.post(f"/api/v1/volunteers/{volunteer['id']}/certificates", headers=world.as_org())
+    assert assert_error_body(response, 422)["code"] == "date_out_of_range"
     assert world.app.recorder.max_notification_id() == before

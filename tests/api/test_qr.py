@@ -4,25 +4,24 @@ certificate's URL, the symbol is at most version 10 at error-correction level M 
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
-import zxingcpp
 from fastapi.testclient import TestClient
-from http_world import (
+from tests.api.http_world import (
     FULL_NAME,
     ID_NUMBER,
     MASKED_NAME,
     PHONE,
     World,
     build_world,
+    decode_qr,
     make_client,
     payload_of,
+    version_of,
 )
-from PIL import Image
 
 from api.application import VledgerApplication
 from api.settings import Settings
@@ -31,20 +30,6 @@ from domain.certificate_code import MAX_NAME_BYTES
 PUBLIC_URL_30 = "https://verify.example-orgs.cn"
 MAX_QR_VERSION = 10
 LEVELS_M_OR_BETTER = {"M", "Q", "H"}
-
-
-def decode_qr(png: bytes) -> Any:
-    """The one QR code zxing-cpp finds in the image."""
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(found) == 1, f"expected one symbol, zxing-cpp found {len(found)}"
-    assert found[0].format == zxingcpp.BarcodeFormat.QRCode
-    return found[0]
-
-
-def version_of(result: Any) -> int:
-    # zxing-cpp 3 reports the symbol version in `extra`; older releases had a `version` attribute.
-    extra = getattr(result, "extra", None) or {}
-    return int(extra["Version"] if "Version" in extra else result.version)
 
 
 def png_of(world: World, certificate_id: str) -> bytes:

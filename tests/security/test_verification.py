@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from http_world import World, assert_error_body, code_of, payload_of, text_of
+from tests.api.http_world import World, assert_error_body, code_of, payload_of, text_of
 
 from domain.certificate_code import CertificateClaims, claims_bytes, decode, encode, signing_message, to_text
 from keys.ids import key_id

@@ -131,3 +131,12 @@ def test_an_id_number_shows_at_most_its_last_four_characters() -> None:
     assert masked.endswith("002X")
     assert masked.count("*") == 14
     assert "1101" not in masked
+
+
+def test_a_long_name_masks_to_at_most_four_stars_so_it_fits_a_certificate_code() -> None:
+    from domain.certificate_code import MAX_NAME_BYTES
+
+    long_name = "阿卜杜热合曼买买提艾力" * 4  # 44 characters: longer than any payload could carry unmasked
+    masked = mask_name(long_name)
+    assert masked == "阿****力"
+    assert len(masked.encode("utf-8")) <= MAX_NAME_BYTES
