@@ -4,45 +4,62 @@ and returns after the views have caught up (read your writes)."""
 from __future__ import annotations
 
 import base64
-import json
-from dataclasses import replace
 import datetime as dt
+import json
 import logging
 import secrets
 import threading
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from dataclasses import replace
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoding
 from eventsourcing.utils import get_topic
 
+from api import qr
 from api.instance import ADMIN_TOKEN_FILE, AlreadyInitializedError, Instance
 from api.settings import Settings
 from api.verification import LoggedCertificate, verify_code
-from domain.access import AccessToken, Principal, check_acts_for, check_reads, check_history_reader, check_holder, check_registry, token_hash
+from domain.access import (
+    AccessToken,
+    Principal,
+    check_acts_for,
+    check_history_reader,
+    check_holder,
+    check_reads,
+    check_registry,
+    token_hash,
+)
 from domain.activity import Activity
 from domain.base import REGISTRY, VledgerAggregate
-from domain.certificate import Certificate, summarize
+from domain.certificate import Certificate, certificate_number, summarize
 from domain.certificate_code import CertificateClaims, claims_bytes, encode, signing_message, to_text
-from domain.errors import AuthenticationError, InvalidFieldError, NotFoundError
+from domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidFieldError,
+    LogIntegrityError,
+    NotFoundError,
+    VledgerError,
+)
 from domain.organization import Organization
 from domain.people import mask_name
 from domain.record import ServiceRecord
 from domain.signing_key import SigningKey
 from domain.verdicts import Verdict
-from domain.volunteer import Volunteer
+from domain.volunteer import Volunteer, new_volunteer_number
+from keys.errors import EventSignatureError
 from keys.ids import key_id
 from keys.keyring import KeyInfo, Keyring, Signer
-from keys.errors import EventSignatureError
-from keys.mapper import SigningMapper, check_stored_signature
+from keys.mapper import SigningMapper, unseal
 from keys.store import KeyStore, resolve_passphrase, write_private_file
+from projections.authority import AuthorityGuardView
 from projections.base import hours_of
 from projections.certificates import CertificatesView
 from projections.directory import DirectoryView, find_token
-from projections.history import HistoryView
+from projections.history import HistoryView, history_entry, plain
 from projections.log_index import LogIndexView
 from projections.records import RecordsView
 from projections.runner import ViewRunner
@@ -51,10 +68,17 @@ from projections.volunteers import VolunteerTotalsView
 
 log = logging.getLogger("vledger")
 A = TypeVar("A", bound=VledgerAggregate)
+T = TypeVar("T")
+
+
+class ViewsBehindError(VledgerError):
+    """A write was saved but the views could not catch up (HTTP 503; the write is not lost)."""
+
+    code = "views_behind"
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class DateAsISO(Transcoding):
@@ -94,7 +118,10 @@ class VledgerApplication(Application[UUID]):
 
     name = "vledger"
 
-    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] = utc_now) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] = utc_now, *,
+                 catch_up: bool = True) -> None:
+        """Open an instance. ``catch_up=False`` skips bringing views up to date (``vledger rebuild`` drops
+        them anyway, and must work even when they are broken)."""
         self.settings = settings
         self.clock = clock
         self.instance = Instance.load(settings.data_dir)
@@ -109,10 +136,12 @@ class VledgerApplication(Application[UUID]):
         self._load_keys()
         store = self._construct_view_store()
         self.views = ViewRunner(self.recorder, self.mapper, store, [
+            AuthorityGuardView(store),  # first: it refuses a batch before any other view applies it
             DirectoryView(store), RecordsView(store), VolunteerTotalsView(store, settings.star_thresholds),
             CertificatesView(store), HistoryView(store), LogIndexView(store),
         ])
-        self.views.catch_up()
+        if catch_up:
+            self.views.catch_up()
 
     # -- construction -------------------------------------------------------------------------------
 
@@ -156,8 +185,24 @@ class VledgerApplication(Application[UUID]):
     def save_and_project(self, *aggregates: VledgerAggregate) -> list[Any]:
         """Save atomically, then bring the views up to date before answering."""
         recordings = self.save(*aggregates)
-        self.views.catch_up()
+        try:
+            self.views.catch_up()
+        except Exception as e:
+            # The write is in the log and stays there; say so rather than let it look like a failed write.
+            raise ViewsBehindError(f"the change was saved (notification {recordings[-1].notification.id}) but the "
+                                   f"views could not catch up ({type(e).__name__}); reads may lag until they do") from e
         return recordings
+
+    def _unused(self, make: Callable[[], T], table: str, column: str,
+                shown: Callable[[T], str] = str) -> T:
+        """A fresh random value whose public form is not yet taken (public numbers must be unique)."""
+        for _ in range(10):
+            candidate = make()
+            with self.read() as c:
+                if c.execute(f"SELECT 1 AS taken FROM {table} WHERE {column} = ?", (shown(candidate),)).fetchone() \
+                        is None:
+                    return candidate
+        raise ConflictError(f"could not find an unused {column} in 10 tries")
 
     def close(self) -> None:
         super().close()
@@ -209,17 +254,23 @@ class VledgerApplication(Application[UUID]):
         now = clock()
         root = store.generate(f"{settings.origin}/root")
         log_key = store.generate(settings.origin)
-        Instance(origin=settings.origin, root_name=root.name, root_public_key=root.public_key,
-                 created_at=now).save(data_dir)
-        app = cls(settings, clock)
-        actor = "registry:init"
-        token, token_secret = app._new_token(now, actor, REGISTRY, "registry", "registry", None)
-        app.save_and_project(
-            app._register_key(now, actor, root.name, REGISTRY, "root", root.public_key),
-            app._register_key(now, actor, log_key.name, "log", "log", log_key.public_key),
-            token,
-        )
-        write_private_file(data_dir / ADMIN_TOKEN_FILE, (token_secret + "\n").encode())
+        instance = Instance(origin=settings.origin, root_name=root.name, root_public_key=root.public_key,
+                            created_at=now)
+        instance.save(data_dir)
+        try:
+            app = cls(settings, clock)
+            actor = "registry:init"
+            token, token_secret = app._new_token(now, actor, REGISTRY, "registry", "registry", None)
+            app.save_and_project(
+                app._register_key(now, actor, root.name, REGISTRY, "root", root.public_key),
+                app._register_key(now, actor, log_key.name, "log", "log", log_key.public_key),
+                token,
+            )
+            write_private_file(data_dir / ADMIN_TOKEN_FILE, (token_secret + "\n").encode())
+        except BaseException:
+            # A half-made instance would be refused by every later `init`: undo the marker so init can retry.
+            instance.remove(data_dir)
+            raise
         return app, token_secret, generated
 
     # -- access ----------------------------------------------------------------------------------------------
@@ -258,8 +309,10 @@ class VledgerApplication(Application[UUID]):
         check_acts_for(principal, org_id)
         self.load(Organization, org_id, "organization")
         now = self.clock()
+        number = self._unused(lambda: new_volunteer_number(now), "view_volunteers", "volunteer_number")
         volunteer = Volunteer.register(now=now, actor=principal.actor, org_id=org_id, name=name,
-                                       id_number=id_number, id_type=id_type, gender=gender, phone=phone)
+                                       id_number=id_number, id_type=id_type, gender=gender, phone=phone,
+                                       volunteer_number=number)
         token, secret = self._new_token(now, principal.actor, str(org_id), "volunteer", str(volunteer.id), org_id)
         self.save_and_project(volunteer, token)
         log.info("volunteer registered id=%s org=%s", volunteer.id, org_id)
@@ -307,6 +360,7 @@ class VledgerApplication(Application[UUID]):
                                     code="volunteer_of_other_organization")
         record = ServiceRecord.record(now=self.clock(), actor=principal.actor, org_id=activity.org_id,
                                       activity_id=activity.id, activity_hours=activity.duration_hours,
+                                      activity_end=activity.end,
                                       volunteer_id=volunteer.id, hours=hours, content=content,
                                       evaluation=evaluation, paper_recorded_on=paper_recorded_on)
         self.save_and_project(record)
@@ -332,32 +386,44 @@ class VledgerApplication(Application[UUID]):
         return record_json(row)
 
     def record_history(self, principal: Principal, record_id: UUID) -> dict[str, Any]:
-        """Every event of a record: who, when, what changed, why, and whether its signature still holds.
+        """Every event of a record: who, when, what changed, why, and whether it still verifies.
 
-        Signatures are checked here against the stored rows, not taken from a view.
+        Built from the stored rows themselves, each decoded through the verifying mapper and replayed
+        under the aggregate's authority rule: what is shown is exactly what was checked.
         """
         with self.read() as c:
             head = c.execute("SELECT org_id FROM view_records WHERE id = ?", (str(record_id),)).fetchone()
             if head is None:
                 raise NotFoundError(f"no service record with id {record_id}")
             check_history_reader(principal, UUID(head["org_id"]))
-            rows = c.execute("SELECT * FROM view_history WHERE aggregate_id = ? ORDER BY version",
-                             (str(record_id),)).fetchall()
+            indexed = c.execute("SELECT version FROM view_history WHERE aggregate_id = ? ORDER BY version",
+                                (str(record_id),)).fetchall()
             certs = c.execute("SELECT id, number, issued_at, records FROM view_certificates WHERE org_id = ?",
                               (head["org_id"],)).fetchall()
-        stored = {s.originator_version: s for s in self.recorder.select_events(record_id)}
-        events = []
-        for row in rows:
-            status = signature_status(stored.get(row["version"]), self.keyring)
-            events.append({"version": row["version"], "type": row["type"], "at": row["at"], "actor": row["actor"],
-                           "authority": row["authority"], "key_id": status["key_id"],
-                           "changes": json.loads(row["changes"]), "reason": row["reason"],
-                           "signature_valid": status["valid"], "signature_problem": status["problem"]})
+        events: list[dict[str, Any]] = []
+        record: Any = None
+        for stored in self.recorder.select_events(record_id):
+            entry: dict[str, Any] = {"version": stored.originator_version, "type": stored.topic.rsplit(".", 1)[-1],
+                                     "at": None, "actor": None, "authority": None, "key_id": None, "changes": {},
+                                     "reason": None, "signature_valid": False, "signature_problem": None}
+            events.append(entry)
+            sealed = unseal(stored.state)
+            entry["key_id"] = sealed.key_id.hex() if sealed else None
+            try:
+                event: Any = self.mapper.to_domain_event(stored)
+                record = event.mutate(record)  # refuses an event made for another authority
+            except LogIntegrityError as e:
+                entry["signature_problem"] = e.code
+                continue
+            described = history_entry(event) or ({}, None)
+            entry.update(at=event.timestamp.isoformat(), actor=event.actor, authority=event.authority,
+                         changes=plain(described[0]), reason=described[1], signature_valid=True)
         issued = [{"certificate_id": cert["id"], "number": cert["number"], "issued_at": cert["issued_at"],
                    "record_version": ref["version"]}
                   for cert in certs for ref in json.loads(cert["records"]) if ref["id"] == str(record_id)]
-        intact = (all(e["signature_valid"] for e in events) and len(events) == len(stored)
-                  and [e["version"] for e in events] == list(range(1, len(events) + 1)))
+        versions = [e["version"] for e in events]
+        intact = (all(e["signature_valid"] for e in events) and versions == list(range(1, len(events) + 1))
+                  and versions == [r["version"] for r in indexed])
         return {"record_id": str(record_id), "intact": intact, "events": events, "certificates": issued}
 
     # -- certificates ------------------------------------------------------------------------------------------
@@ -382,13 +448,19 @@ class VledgerApplication(Application[UUID]):
         chosen, total, start, end = summarize(candidates, period_start, period_end)
         now = self.clock()
         issue_date = now.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-        certificate_id = uuid4()
-        info, private = self.signer.key_for(str(volunteer.org_id))
-        claims = CertificateClaims(certificate_id=certificate_id, key_id=info.key_id,
-                                   masked_name=mask_name(volunteer.name), hours=total, period_start=start,
-                                   period_end=end, issue_date=issue_date)
-        signature = private.sign(signing_message(claims_bytes(claims)))
+        certificate_id = self._unused(uuid4, "view_certificates", "number",
+                                      lambda cid: certificate_number(cid, issue_date))
+
+        def claims_by(key: KeyInfo) -> CertificateClaims:
+            return CertificateClaims(certificate_id=certificate_id, key_id=key.key_id,
+                                     masked_name=mask_name(volunteer.name), hours=total, period_start=start,
+                                     period_end=end, issue_date=issue_date)
+
+        info, signature = self.signer.sign(str(volunteer.org_id),
+                                           lambda key: signing_message(claims_bytes(claims_by(key))))
+        claims = claims_by(info)
         code = to_text(encode(claims, signature))
+        qr.checked_symbol(self.qr_text(code))  # a code that cannot be printed as a QR is refused before saving
         certificate = Certificate.issue(
             now=now, actor=principal.actor, id=certificate_id, org_id=volunteer.org_id, volunteer_id=volunteer.id,
             masked_name=claims.masked_name, hours=total, period_start=start, period_end=end, issue_date=issue_date,
@@ -422,25 +494,24 @@ class VledgerApplication(Application[UUID]):
     def log_position(self, notification_id: int) -> dict[str, int | None]:
         """Index of an event in the log and the current tree size (events so far)."""
         with self.read() as c:
-            row = c.execute("SELECT position FROM view_log_index WHERE notification_id = ?",
-                            (notification_id,)).fetchone()
-            size = c.execute("SELECT COUNT(*) AS n FROM view_log_index").fetchone()
-        return {"index": row["position"] if row else None, "tree_size": size["n"] if size else 0}
+            return position_in_log(c, notification_id)
 
     # -- verification -----------------------------------------------------------------------------------------
 
     def verify(self, text: Any) -> Verdict:
         """Verify a QR text or bare code against the keyring and the log (anyone may ask)."""
-        verdict = verify_code(text, public_url=self.settings.public_url, keyring=self.keyring,
-                              lookup=self._logged_certificate)
-        if verdict.certificate is not None:
-            with self.read() as c:
-                row = c.execute("SELECT notification_id FROM view_certificates WHERE id = ?",
-                                (verdict.certificate["id"],)).fetchone()
-            if row is not None:
-                position = self.log_position(row["notification_id"])
-                verdict = replace(verdict, details={**verdict.details,
-                                                    "log": {**position, "inclusion": None, "checkpoint": None}})
+        self.views.ensure_fresh()  # once per code; the lookup below then reads the views directly
+        seen: list[LoggedCertificate] = []
+
+        def lookup(certificate_id: UUID) -> LoggedCertificate | None:
+            logged = self._logged_certificate(certificate_id)
+            seen.extend([logged] if logged else [])
+            return logged
+
+        verdict = verify_code(text, public_url=self.settings.public_url, keyring=self.keyring, lookup=lookup)
+        if verdict.certificate is not None and seen and seen[0].log is not None:
+            verdict = replace(verdict, details={**verdict.details,
+                                                "log": {**seen[0].log, "inclusion": None, "checkpoint": None}})
         return verdict
 
     def _logged_certificate(self, certificate_id: UUID) -> LoggedCertificate | None:
@@ -451,12 +522,15 @@ class VledgerApplication(Application[UUID]):
         if not isinstance(certificate, Certificate):
             return None
         ids = [str(r["id"]) for r in certificate.records]
-        with self.read() as c:
+        with self.views.store.transaction(commit=False) as c:
             org = c.execute("SELECT name FROM view_organizations WHERE id = ?", (str(certificate.org_id),)).fetchone()
             versions = {r["id"]: r["version"] for r in c.execute(
                 f"SELECT id, version FROM view_records WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()}
+            issued = c.execute("SELECT notification_id FROM view_certificates WHERE id = ?",
+                               (str(certificate_id),)).fetchone()
+            log = position_in_log(c, issued["notification_id"]) if issued else None
         return LoggedCertificate(certificate=certificate, organization_name=org["name"] if org else None,
-                                 record_versions=versions)
+                                 record_versions=versions, log=log)
 
     # -- keys --------------------------------------------------------------------------------------------------
 
@@ -466,15 +540,12 @@ class VledgerApplication(Application[UUID]):
         return rows
 
 
-def signature_status(stored: StoredEvent | None, keyring: Keyring) -> dict[str, Any]:
-    """Signature check of one stored row, as data (history must show a failure, not raise it)."""
-    if stored is None:
-        return {"valid": False, "key_id": None, "problem": "missing_from_log"}
-    try:
-        sealed, info = check_stored_signature(stored, keyring)
-    except EventSignatureError as e:
-        return {"valid": False, "key_id": None, "problem": e.reason}
-    return {"valid": True, "key_id": info.kid, "problem": None}
+def position_in_log(c: ViewCursor, notification_id: int) -> dict[str, int | None]:
+    """0-based index of an event and the tree size, from the log index view (two indexed lookups)."""
+    row = c.execute("SELECT position FROM view_log_index WHERE notification_id = ?", (notification_id,)).fetchone()
+    last = c.execute("SELECT MAX(position) AS last FROM view_log_index").fetchone()
+    size = last["last"] + 1 if last and last["last"] is not None else 0
+    return {"index": row["position"] if row else None, "tree_size": size}
 
 
 def record_json(row: dict[str, Any]) -> dict[str, Any]:

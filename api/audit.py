@@ -8,9 +8,16 @@ Steps for every stored event (numbered as in the comments below):
   1. the envelope is there and some key known *at this point of the log* verifies the canonical bytes;
   2. the body decodes into the event class its topic names;
   3. the key belongs to the authority the event names, and was valid at the event's time;
-  4. key registrations must be signed by a registry key; only then is the new key learned.
+  4. the event names the authority that created its aggregate (a signature only proves who made an event,
+     not that they may write there), and an organization's volunteer, activity, record or certificate is
+     created on behalf of that very organization;
+  5. key registrations must be signed by a registry key; only then is the new key learned.
 Across events: each aggregate's versions run 1, 2, 3, … without holes; on SQLite notification ids
-(rowids) run without holes too; and no view has applied more of the log than the log now holds.
+(rowids) run without holes too; no view has applied more of the log than the log now holds; and the
+log index view (which event the views applied at which notification id and position) still matches the
+log. The views are not trusted: they are a second memory of the log, and where they disagree with it, the
+log was changed behind them — e.g. SQLite reuses the rowid of a deleted last row for the next write, which
+no check on the log alone can tell from an honest write.
 
 Every problem is collected; the audit never stops at the first. Messages name events, keys and reasons, and
 never the contents of an event's state (ID numbers and names live there).
@@ -22,11 +29,12 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import CanInitAggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
     DatetimeAsISO,
@@ -40,7 +48,7 @@ from eventsourcing.persistence import (
     StoredEvent,
     UUIDAsHex,
 )
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from api.application import DateAsISO, VledgerApplication, key_info_of
 from api.instance import Instance
@@ -51,6 +59,7 @@ from domain.signing_key import SigningKey
 from keys.errors import EventSignatureError
 from keys.keyring import KeyInfo, Keyring
 from keys.mapper import SealedState, check_key_authority, check_stored_signature, signing_bytes_of, unseal
+from projections.log_index import LogIndexView
 
 Progress = Callable[[int, int], None]
 
@@ -67,6 +76,9 @@ UNDECODABLE = "undecodable"
 VERSION_GAP = "version_gap"
 NOTIFICATION_GAP = "notification_gap"
 LOG_SHORTER_THAN_VIEWS = "log_shorter_than_views"
+AUTHORITY_MISMATCH = "authority_mismatch"
+LOG_REWRITTEN = "log_rewritten"
+LOG_INDEX_GAP = "log_index_gap"
 
 _SAFE_LABEL = re.compile(r"^[A-Za-z0-9_.:/-]{1,80}$")
 
@@ -124,28 +136,35 @@ def audit(settings: Settings, progress: Progress | None = None) -> AuditReport:
     except (ValueError, KeyError, TypeError) as e:
         raise AuditError(f"{settings.data_dir}/instance.json is unreadable ({type(e).__name__}): "
                          "the trust anchor is missing") from e
-    factory, recorder = _open_log(settings)
+    # The views first: what they have applied was in the log before the walk starts, so a service writing
+    # during the audit cannot make the views look ahead of the log.
+    views = _Views(settings)
     try:
-        auditor = _Auditor(instance, contiguous_ids=not settings.uses_postgres)
+        factory, recorder = _open_log(settings)
         try:
-            last = recorder.max_notification_id() or 0
-            start: int | None = None
-            while True:
-                notes = recorder.select_notifications(start=start, limit=PAGE_SIZE, inclusive_of_start=False)
-                for note in notes:
-                    auditor.check(note)
-                if notes:
-                    start = notes[-1].id
-                    if progress is not None:
-                        progress(start, max(last, start))
-                if len(notes) < PAGE_SIZE:
-                    break
-        except PersistenceError as e:
-            raise AuditError(f"cannot read the event log: {type(e).__name__}: {e}") from e
-        auditor.finish()
-        auditor.check_views(_view_positions(settings))
+            auditor = _Auditor(instance, contiguous_ids=not settings.uses_postgres,
+                               index=views.index(), index_position=views.positions.get(LogIndexView.name, 0))
+            try:
+                last = recorder.max_notification_id() or 0
+                start: int | None = None
+                while True:
+                    notes = recorder.select_notifications(start=start, limit=PAGE_SIZE, inclusive_of_start=False)
+                    for note in notes:
+                        auditor.check(note)
+                    if notes:
+                        start = notes[-1].id
+                        if progress is not None:
+                            progress(start, max(last, start))
+                    if len(notes) < PAGE_SIZE:
+                        break
+            except PersistenceError as e:
+                raise AuditError(f"cannot read the event log: {type(e).__name__}: {e}") from e
+            auditor.finish()
+            auditor.check_views(views.positions)
+        finally:
+            factory.close()
     finally:
-        factory.close()
+        views.close()
     if progress is not None and auditor.events_checked == 0:
         progress(0, 0)
     return AuditReport(intact=not auditor.problems, events_checked=auditor.events_checked,
@@ -172,35 +191,89 @@ def _open_log(settings: Settings) -> tuple[InfrastructureFactory[Any], Applicati
         raise AuditError(f"cannot open the event store: {type(e).__name__}: {e}") from e
 
 
-def _view_positions(settings: Settings) -> dict[str, int]:
-    """How far each view has applied the log, by view name; empty when there are no views yet."""
-    from projections.store import PostgresViewStore, SQLiteViewStore
+@dataclass(frozen=True)
+class _IndexRow:
+    """One row of view_log_index: the views applied ``originator_id`` v``originator_version`` at ``nid``."""
 
-    env = dict(settings.views_env())
-    if not settings.uses_postgres and not (settings.data_dir.resolve() / "views.sqlite").is_file():
-        return {}  # views dropped (e.g. before a rebuild): nothing to compare
-    env["CREATE_TABLE"] = "false"
-    try:
-        # Constructed exactly as the application constructs its view store (same unnamed environment).
-        factory = InfrastructureFactory.construct(env)
-    except (PersistenceError, OSError) as e:
-        raise AuditError(f"cannot open the view store: {type(e).__name__}: {e}") from e
-    try:
-        store: Any = factory.tracking_recorder(PostgresViewStore if settings.uses_postgres else SQLiteViewStore)
+    position: int
+    nid: int
+    originator_id: str
+    originator_version: int
+
+
+class _Views:
+    """The view store, read only: how far each view has applied the log, and the log index view's rows.
+
+    Absent views (dropped before a rebuild, never built, or from before the index kept event ids) leave
+    nothing to compare; that is not a verdict on the log.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        from projections.store import PostgresViewStore, SQLiteViewStore
+
+        self.positions: dict[str, int] = {}
+        self.factory: Any = None
+        self.store: Any = None
+        env = dict(settings.views_env())
+        if not settings.uses_postgres and not (settings.data_dir.resolve() / "views.sqlite").is_file():
+            return
+        env["CREATE_TABLE"] = "false"
         try:
-            with store.datastore.transaction(commit=False) as c:
-                table = ("tracking" if not settings.uses_postgres
-                         else f'"{store.datastore.schema}"."{store.tracking_table_name}"')
-                c.execute(f"SELECT DISTINCT application_name FROM {table}")
-                names = [row["application_name"] for row in c.fetchall()]
+            # Constructed exactly as the application constructs its view store (same unnamed environment).
+            self.factory = InfrastructureFactory.construct(env)
+        except (PersistenceError, OSError) as e:
+            raise AuditError(f"cannot open the view store: {type(e).__name__}: {e}") from e
+        try:
+            self.store = self.factory.tracking_recorder(
+                PostgresViewStore if settings.uses_postgres else SQLiteViewStore)
+            try:
+                with self.store.datastore.transaction(commit=False) as c:
+                    table = ("tracking" if not settings.uses_postgres
+                             else f'"{self.store.datastore.schema}"."{self.store.tracking_table_name}"')
+                    c.execute(f"SELECT DISTINCT application_name FROM {table}")
+                    names = [row["application_name"] for row in c.fetchall()]
+            except PersistenceError:
+                return  # no tracking table: the views were never built
+            skip = getattr(self.store, "table_migration_identifier", "__migration__")
+            self.positions = {name: self.store.position(name) for name in sorted(names) if name != skip}
+        except PersistenceError as e:
+            self.close()
+            raise AuditError(f"cannot read the views' positions: {type(e).__name__}: {e}") from e
+
+    def index(self) -> Iterator[_IndexRow] | None:
+        """The log index up to the position its view had reached, in notification order; None if absent."""
+        limit = self.positions.get(LogIndexView.name, 0)
+        if self.store is None or limit <= 0:
+            return None
+        try:
+            first = self._page(0, limit)
         except PersistenceError:
-            return {}  # no tracking table: the views were never built
-        skip = getattr(store, "table_migration_identifier", "__migration__")
-        return {name: store.position(name) for name in sorted(names) if name != skip}
-    except PersistenceError as e:
-        raise AuditError(f"cannot read the views' positions: {type(e).__name__}: {e}") from e
-    finally:
-        factory.close()
+            return None  # no such table, or one without the event ids: nothing to compare
+        return self._rows(first, limit)
+
+    def _rows(self, page: list[_IndexRow], limit: int) -> Iterator[_IndexRow]:
+        while page:
+            yield from page
+            if len(page) < PAGE_SIZE:
+                return
+            try:
+                page = self._page(page[-1].nid, limit)
+            except PersistenceError as e:
+                raise AuditError(f"cannot read the log index view: {type(e).__name__}: {e}") from e
+
+    def _page(self, after: int, limit: int) -> list[_IndexRow]:
+        with self.store.transaction(commit=False) as c:
+            rows = c.execute(
+                "SELECT position, notification_id, originator_id, originator_version FROM view_log_index "
+                "WHERE notification_id > ? AND notification_id <= ? ORDER BY notification_id LIMIT ?",
+                (after, limit, PAGE_SIZE)).fetchall()
+        return [_IndexRow(int(r["position"]), int(r["notification_id"]), str(r["originator_id"]),
+                          int(r["originator_version"])) for r in rows]
+
+    def close(self) -> None:
+        if self.factory is not None:
+            self.factory.close()
+            self.factory = None
 
 
 # -- the checks ----------------------------------------------------------------------------------------------
@@ -240,8 +313,27 @@ class _Pending:
     sealed: SealedState
 
 
+def _org_owned(event: Any) -> bool:
+    """Whether a creating event makes an organization's aggregate: by the class it names as its aggregate
+    (what the application will build) or the class it is declared in — either one being org-owned."""
+    classes: list[Any] = []
+    cls = type(event)
+    outer: Any = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split(".")[:-1]:
+        outer = getattr(outer, part, None)
+    classes.append(outer)
+    topic = getattr(event, "originator_topic", None)
+    if isinstance(topic, str):
+        try:
+            classes.append(resolve_topic(topic))
+        except Exception:  # a topic naming nothing: the application could not load it either
+            pass
+    return any(isinstance(c, type) and getattr(c, "ORG_OWNED", False) is True for c in classes)
+
+
 class _Auditor:
-    def __init__(self, instance: Instance, *, contiguous_ids: bool) -> None:
+    def __init__(self, instance: Instance, *, contiguous_ids: bool, index: Iterator[_IndexRow] | None = None,
+                 index_position: int = 0) -> None:
         # The only key trusted from the start: the root key in instance.json, not in the store.
         self.keyring = Keyring([instance.root_key])
         self.mapper = plain_mapper()
@@ -253,6 +345,13 @@ class _Auditor:
         self.next_version: dict[str, int] = {}
         self.stray: dict[str, dict[int, int]] = {}
         self.pending: dict[bytes, list[_Pending]] = {}
+        # Authorities: the one named by each aggregate's creating event, with that event's notification id.
+        self.authorities: dict[str, tuple[str, int]] = {}
+        # The log index view, merged with the walk: both run in notification order.
+        self.index = index
+        self.index_position = index_position if index is not None else 0
+        self.index_next: _IndexRow | None = next(index, None) if index is not None else None
+        self.next_position = 0
 
     def problem(self, note: Notification | None, reason: str, message: str, *, originator_id: str | None = None,
                 originator_version: int | None = None, notification_id: int | None = None) -> None:
@@ -268,6 +367,7 @@ class _Auditor:
         self.events_checked += 1
         self._check_notification_id(note)
         self._track_version(note)
+        self._check_index(note)
         try:
             self._check_event(note)
         except Exception as e:  # a row mangled beyond what the checks expect is still only a reported problem
@@ -337,7 +437,10 @@ class _Auditor:
                 message = f"dated before key {info.kid} became valid"
             self.problem(note, e.reason, f"{_where(note)}: {message}")
             return
-        # 4. Only registry keys may register keys; a key is learned from the first registration that passes.
+        # 4. The event belongs where it was put: its authority is the one that created the aggregate.
+        if not self._check_authority(note, event):
+            return
+        # 5. Only registry keys may register keys; a key is learned from the first registration that passes.
         if isinstance(event, SigningKey.KeyRegistered) and stored.topic == REGISTERED_TOPIC:
             if info.owner != REGISTRY:
                 self.problem(note, KEY_NOT_OF_AUTHORITY,
@@ -352,6 +455,71 @@ class _Auditor:
                 return
             self.keyring.add(new_key)
             self._resolve_pending(new_key, note.id)
+
+    def _check_authority(self, note: Notification, event: Any) -> bool:
+        """Step 4: a valid signature proves who made an event, not that they may write to this aggregate."""
+        oid = _oid_text(note.originator_id)
+        authority = str(getattr(event, "authority", None))
+        created = isinstance(event, CanInitAggregate)
+        if created and _org_owned(event):
+            org_id = getattr(event, "org_id", None)
+            if org_id is None or str(org_id) != authority:
+                self.problem(note, AUTHORITY_MISMATCH,
+                             f"{_where(note)}: creates an aggregate of organization {_label(org_id)}, "
+                             f"but on behalf of {_label(authority)}")
+                self.authorities.setdefault(oid, (sys.intern(authority), note.id))
+                return False
+        owner = self.authorities.get(oid)
+        if owner is None:
+            if created:
+                self.authorities[oid] = (sys.intern(authority), note.id)
+            # Otherwise its creating event failed an earlier check or is missing: reported there.
+            return True
+        if authority != owner[0]:
+            self.problem(note, AUTHORITY_MISMATCH,
+                         f"{_where(note)}: made on behalf of {_label(authority)}, but the aggregate was created "
+                         f"by {_label(owner[0])} (notification {owner[1]})")
+            return False
+        return True
+
+    def _check_index(self, note: Notification) -> None:
+        """The views' memory of the log: the event at each notification id must be the one they applied."""
+        if self.index is None:
+            return
+        while self.index_next is not None and self.index_next.nid < note.id:
+            row = self._take_index_row()
+            self.problem(None, LOG_REWRITTEN,
+                         f"notification {row.nid}, where the views applied event {_label(row.originator_id)} "
+                         f"v{row.originator_version}, is missing from the log",
+                         notification_id=row.nid, originator_id=_label(row.originator_id),
+                         originator_version=row.originator_version)
+        if self.index_next is not None and self.index_next.nid == note.id:
+            row = self._take_index_row()
+            if (row.originator_id, row.originator_version) != (_oid_text(note.originator_id),
+                                                               note.originator_version):
+                self.problem(note, LOG_REWRITTEN,
+                             f"notification {note.id} now holds {_where(note)}, but the views applied event "
+                             f"{_label(row.originator_id)} v{row.originator_version} there: that event was "
+                             "replaced (on SQLite: deleted, and its rowid reused by a later write)")
+        elif note.id <= self.index_position:
+            self.problem(note, LOG_REWRITTEN,
+                         f"notification {note.id} holds {_where(note)}, which the views never applied though they "
+                         f"read the log up to {self.index_position}: it was inserted behind them, or its index "
+                         "row was removed")
+
+    def _take_index_row(self) -> _IndexRow:
+        row = self.index_next
+        assert row is not None and self.index is not None
+        if row.position != self.next_position:
+            expected = self.next_position
+            self.problem(None, LOG_INDEX_GAP,
+                         f"the log index view puts notification {row.nid} at position {row.position}, where "
+                         f"position {expected} was due (positions run 0, 1, 2, … in notification order): "
+                         "index rows were removed, added or reordered",
+                         notification_id=row.nid)
+        self.next_position = row.position + 1
+        self.index_next = next(self.index, None)
+        return row
 
     def _signature_problem(self, note: Notification, stored: StoredEvent, error: EventSignatureError) -> None:
         where = f"{_where(note)}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from api.settings import Settings
 from domain.errors import VledgerError
@@ -45,7 +46,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from api.application import VledgerApplication
     from api.progress import progress_bar
 
-    app = VledgerApplication(settings_from(args))
+    app = VledgerApplication(settings_from(args), catch_up=False)
     try:
         applied = app.views.rebuild(progress=progress_bar("rebuild"))
     finally:
@@ -110,11 +111,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("VLEDGER_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = parser().parse_args(argv)
     try:
+        logging.basicConfig(level=settings_from(args).log_level,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
         return int(args.handler(args))
+    except ValidationError as e:
+        problems = "; ".join(f"VLEDGER_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors())
+        print(f"error: invalid settings: {problems}", file=sys.stderr)
+        return 2
     except VledgerError as e:
         print(f"error: {e.message}", file=sys.stderr)
         return 2

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path

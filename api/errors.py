@@ -13,18 +13,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.application import ViewsBehindError
 from api.instance import NotInitializedError
+from api.qr import QRCodeTooLargeError
 from domain.errors import (
     AuthenticationError,
     ConflictError,
     ForbiddenError,
     InvalidFieldError,
+    LogIntegrityError,
     NotFoundError,
     RuleViolationError,
     VledgerError,
 )
-from keys.errors import EventSignatureError, KeyLayerError
-from projections.runner import LogShrankError
+from keys.errors import KeyLayerError
 
 log = logging.getLogger("vledger.http")
 
@@ -35,10 +37,11 @@ STATUS: list[tuple[type[VledgerError], int]] = [
     (ConflictError, 409),
     (AuthenticationError, 401),
     (ForbiddenError, 403),
-    (EventSignatureError, 503),
+    (LogIntegrityError, 503),
+    (ViewsBehindError, 503),
+    (QRCodeTooLargeError, 503),  # a public URL too long to print: the operator's to fix
     (KeyLayerError, 503),
     (NotInitializedError, 503),
-    (LogShrankError, 503),
 ]
 
 
@@ -59,9 +62,9 @@ def install(app: FastAPI) -> None:
         status = status_of(exc)
         extra = {"field": exc.field} if isinstance(exc, InvalidFieldError) else {}
         message = exc.message
-        if isinstance(exc, EventSignatureError):
+        if isinstance(exc, LogIntegrityError):
             # The log failed its own check while serving this request: say so, and point to the audit.
-            message = f"the event log failed its signature check ({exc.reason}); run `vledger audit`"
+            message = f"the event log failed its integrity check ({exc.code}); run `vledger audit`"
             log.error("log integrity failure: %s", exc.message)
         return JSONResponse(error_body(exc.code, message, **extra), status_code=status,
                             headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)

@@ -60,6 +60,10 @@ class Instance:
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, path)
 
+    @staticmethod
+    def remove(data_dir: Path) -> None:
+        (data_dir / INSTANCE_FILE).unlink(missing_ok=True)
+
     @classmethod
     def load(cls, data_dir: Path) -> Instance:
         path = data_dir / INSTANCE_FILE

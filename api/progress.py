@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from typing import TextIO
 
-Progress = Callable[[int, int], None]
+from projections.runner import Progress
 
 
 def progress_bar(label: str, stream: TextIO | None = None, width: int = 30) -> Progress:

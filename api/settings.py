@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     log_origin: str | None = None
     star_thresholds: tuple[int, ...] = NATIONAL_THRESHOLDS
     environment: str = Field(default="development", pattern="^(development|production)$")
+    log_level: str = Field(default="WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("public_url")
     @classmethod
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
             raise ValueError("VLEDGER_PUBLIC_URL must be an http(s) URL without query or fragment")
+        if parsed.path.strip("/"):
+            # The QR text is uppercased for the alphanumeric mode; a path would reach a proxy as /PATH/V/….
+            raise ValueError("VLEDGER_PUBLIC_URL must be a bare origin such as https://verify.example.cn (no path)")
         return value.rstrip("/")
 
     @model_validator(mode="after")

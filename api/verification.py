@@ -60,6 +60,7 @@ class LoggedCertificate:
     certificate: Certificate
     organization_name: str | None
     record_versions: dict[str, int]
+    log: dict[str, int | None] | None = None  # index and tree size of the issuance in the log
 
 
 Lookup = Callable[[UUID], LoggedCertificate | None]

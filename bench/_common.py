@@ -122,7 +122,7 @@ def code_version() -> str:
 
 
 def print_header(name: str, args: Any) -> None:
-    print(f"{name}  {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}")
+    print(f"{name}  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}")
     print(machine_line())
     print(f"code: {code_version()}")
     print("command: " + " ".join([Path(sys.executable).name, *sys.argv]))
@@ -211,7 +211,7 @@ def new_records(fx: Fixture, n: int) -> list[Any]:
     """n fresh ServiceRecord aggregates (one pending Recorded event each), as record_service makes them."""
     from domain.record import ServiceRecord
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return [ServiceRecord.record(now=now, actor=fx.org.actor, org_id=fx.org_id, activity_id=fx.activity_id,
                                  activity_hours=fx.activity_hours, volunteer_id=fx.volunteer_id, hours="2.5",
                                  content="litter picking, north shore", evaluation="good")

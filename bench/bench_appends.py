@@ -25,6 +25,7 @@ starts. "1 event per save" is the typical API write; "batch" saves many aggregat
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -120,9 +121,66 @@ def use_case(fx: Fixture, events: int):
     return run
 
 
+PARTS = ("2 aggregate loads (select + verify)", "domain command ServiceRecord.record", "save (1 event)",
+         "  of which SigningMapper.to_stored_event", "views catch_up (1 event)",
+         "  one ViewRunner.positions() call (catch_up makes 2)")
+
+
+def use_case_parts(fx: Fixture, events: int, reps: int) -> dict[str, float]:
+    """The steps of VledgerApplication.record_service, timed one by one (median µs per call over reps)."""
+    from domain.activity import Activity
+    from domain.record import ServiceRecord
+    from domain.volunteer import Volunteer
+
+    app = fx.app
+    mapper = app.mapper
+    original = mapper.to_stored_event
+    encode: list[float] = []
+
+    def timed_encode(event: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return original(event)
+        finally:
+            encode.append(time.perf_counter() - t)
+
+    per_rep: dict[str, list[float]] = {name: [] for name in PARTS}
+    mapper.to_stored_event = timed_encode  # type: ignore[method-assign]
+    try:
+        for rep in range(reps + 1):  # the first repetition warms up
+            sums = dict.fromkeys(PARTS, 0.0)
+            encode.clear()
+            for _ in range(events):
+                t0 = time.perf_counter()
+                activity = app.load(Activity, fx.activity_id, "activity")
+                volunteer = app.load(Volunteer, fx.volunteer_id, "volunteer")
+                t1 = time.perf_counter()
+                record = ServiceRecord.record(now=app.clock(), actor=fx.org.actor, org_id=activity.org_id,
+                                              activity_id=activity.id, activity_hours=activity.duration_hours,
+                                              volunteer_id=volunteer.id, hours="2.5",
+                                              content="litter picking, north shore", evaluation="good")
+                t2 = time.perf_counter()
+                app.save(record)
+                t3 = time.perf_counter()
+                app.views.catch_up()
+                t4 = time.perf_counter()
+                app.views.positions()
+                t5 = time.perf_counter()
+                for name, seconds in zip(PARTS, (t1 - t0, t2 - t1, t3 - t2, 0.0, t4 - t3, t5 - t4), strict=True):
+                    sums[name] += seconds
+            sums[PARTS[3]] = sum(encode)
+            if rep:
+                for name in PARTS:
+                    per_rep[name].append(sums[name] / events * 1e6)
+    finally:
+        del mapper.to_stored_event  # back to the class's method
+    return {name: statistics.median(values) for name, values in per_rep.items()}
+
+
 def raw_signing(fx: Fixture, plain_mapper: Mapper[UUID], events: int):
     """Sign canonical bytes of real events with the organization's key; nothing else is timed."""
-    info, private = fx.app.signer.key_for(str(fx.org_id))
+    info = fx.app.keyring.current(str(fx.org_id))
+    private = fx.app.key_store.private_key(info.public_key)
     messages = []
     for record in new_records(fx, events):
         for event in record.collect_events():
@@ -227,6 +285,15 @@ def main() -> int:
                 (e_raw, raw_signing(fx, unsigned.mapper, args.n_raw)),
             ], reps=args.reps)
             print_table("encoding only, no store", [e_plain, e_signing, e_raw], e_plain, unit="event")
+
+            # record_service by part -------------------------------------------------------------------------
+            parts = use_case_parts(fx, args.n_use_case, args.reps)
+            total = sum(v for k, v in parts.items() if not k.startswith(" "))
+            print("\nrecord_service, step by step (same calls as the use case; median µs per call)")
+            for name, us in parts.items():
+                print(f"  {name:<52} {us:9.1f}  {us / total:6.1%}")
+            print(f"  {'sum of the steps':<52} {total:9.1f}   (record_service measured above: "
+                  f"{s_case.us_per_op:.1f})")
 
             # where the time goes ----------------------------------------------------------------------------
             sign_cost = e_signing.us_per_op - e_plain.us_per_op

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from domain.base import VledgerAggregate
-from domain.errors import ForbiddenError
+from domain.errors import ForbiddenError, InvalidFieldError
 
 ROLES = ("registry", "organization", "volunteer", "inspector")
 
@@ -108,6 +108,6 @@ class AccessToken(VledgerAggregate):
               org_id: UUID | None = None) -> AccessToken:
         """Record a new token by its hash; the secret itself is shown once and never stored."""
         if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}")
+            raise InvalidFieldError("role", f"expected one of {', '.join(ROLES)}")
         return cls._create(cls.Issued, id=uuid4(), timestamp=now, actor=actor, authority=authority,
                            token_hash=token_hash(secret), role=role, subject=subject, org_id=org_id)

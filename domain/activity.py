@@ -15,6 +15,8 @@ MAX_ACTIVITY_DAYS = 31
 class Activity(VledgerAggregate):
     """One activity (项目/活动) run by an organization."""
 
+    ORG_OWNED = True
+
     def __init__(self) -> None:
         """State comes from the creating event's ``apply``; annotations below are for readers and mypy."""
 

@@ -8,24 +8,55 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import InvalidFieldError
+from domain.errors import InvalidFieldError, LogIntegrityError
 
 REGISTRY = "registry"
 
 
+class AuthorityMismatchError(LogIntegrityError):
+    """An event names another authority than the aggregate it belongs to.
+
+    A signature only proves that the key's owner made the event; this rule ties the event to the
+    aggregate, so one organization's key cannot write into another organization's records.
+    """
+
+    code = "authority_mismatch"
+
+
 class VledgerAggregate(Aggregate):
-    """Base of all vledger aggregates."""
+    """Base of all vledger aggregates.
+
+    Every aggregate keeps the authority that created it, and every later event must name the same one.
+    Aggregates owned by an organization (``ORG_OWNED``) must be created for that very organization.
+    """
+
+    ORG_OWNED: ClassVar[bool] = False
+    authority: str
 
     class Event(Aggregate.Event):
         actor: str
         authority: str
 
+        def mutate(self, aggregate: Any) -> Any:
+            if aggregate is not None and aggregate.authority != self.authority:
+                raise AuthorityMismatchError(
+                    f"event {self.originator_id} v{self.originator_version} names authority {self.authority}, "
+                    f"but the aggregate belongs to {aggregate.authority}")
+            return super().mutate(aggregate)
+
     class Created(Event, Aggregate.Created):
-        pass
+        def mutate(self, aggregate: Any) -> Any:
+            created = super().mutate(aggregate)
+            if type(created).ORG_OWNED and self.authority != str(created.org_id):
+                raise AuthorityMismatchError(
+                    f"{type(created).__name__} {self.originator_id} belongs to organization {created.org_id} "
+                    f"but was made for authority {self.authority}")
+            created.authority = self.authority
+            return created
 
 
 def check_text(field: str, value: str | None, *, max_length: int = 200, required: bool = True) -> str:

@@ -12,8 +12,8 @@ from domain.errors import ConflictError, RuleViolationError
 
 
 def certificate_number(certificate_id: UUID, issue_date: dt.date) -> str:
-    """Printed number: issue date and the first 8 hex digits of the random id (unique in practice, checked)."""
-    return f"VC{issue_date:%Y%m%d}{certificate_id.hex[:8].upper()}"
+    """Printed number: issue date and 48 bits of the random id (the application checks it is unused)."""
+    return f"VC{issue_date:%Y%m%d}{certificate_id.hex[:12].upper()}"
 
 
 def summarize(records: list[dict[str, Any]], period_start: dt.date | None, period_end: dt.date | None) -> tuple[
@@ -35,6 +35,8 @@ def summarize(records: list[dict[str, Any]], period_start: dt.date | None, perio
 
 class Certificate(VledgerAggregate):
     """A signed summary of a volunteer's records, carried as a QR code."""
+
+    ORG_OWNED = True
 
     def __init__(self) -> None:
         """State comes from the creating event's ``apply``; annotations below are for readers and mypy."""

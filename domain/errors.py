@@ -18,6 +18,13 @@ class VledgerError(Exception):
             self.code = code
 
 
+class LogIntegrityError(VledgerError):
+    """The log contradicts itself: a stored event fails its signature or the rules that bind it to its place.
+    Reading stops rather than trusting it; `vledger audit` names every such event (HTTP 503)."""
+
+    code = "log_integrity"
+
+
 class InvalidFieldError(VledgerError):
     """A field of a command has a value the rules do not accept (HTTP 422)."""
 

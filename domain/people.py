@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, ValidationError
@@ -11,7 +11,7 @@ from stdnum.exceptions import InvalidChecksum, ValidationError
 from domain.errors import InvalidFieldError
 
 
-class IdType(str, Enum):
+class IdType(StrEnum):
     """ID document types accepted for volunteers; only resident IDs carry a checksum."""
 
     RESIDENT_ID = "resident_id"

@@ -23,6 +23,8 @@ def check_hours_within(hours: Decimal, activity_hours: Decimal) -> None:
 class ServiceRecord(VledgerAggregate):
     """Hours, content and evaluation of one volunteer at one activity."""
 
+    ORG_OWNED = True
+
     def __init__(self) -> None:
         """State comes from the creating event's ``apply``; annotations below are for readers and mypy."""
 
@@ -33,8 +35,6 @@ class ServiceRecord(VledgerAggregate):
     content: str
     evaluation: str
     paper_recorded_on: dt.date | None
-
-    EDITABLE = ("hours", "content", "evaluation")
 
     class Recorded(VledgerAggregate.Created):
         org_id: UUID
@@ -67,6 +67,7 @@ class ServiceRecord(VledgerAggregate):
         org_id: UUID,
         activity_id: UUID,
         activity_hours: Decimal,
+        activity_end: dt.datetime,
         volunteer_id: UUID,
         hours: Any,
         content: str | None = None,
@@ -74,7 +75,11 @@ class ServiceRecord(VledgerAggregate):
         paper_recorded_on: dt.date | None = None,
         id: UUID | None = None,  # noqa: A002
     ) -> ServiceRecord:
-        """Record a volunteer's hours at an activity of the same organization."""
+        """Record a volunteer's hours at an activity of the same organization, once it has ended."""
+        if now < activity_end:
+            # Hours are a record of service given; "hours" entered ahead of time are how bought hours look.
+            raise RuleViolationError(f"the activity ends at {activity_end.isoformat()}; hours are recorded after it",
+                                     code="activity_not_ended")
         checked = check_hours("hours", hours)
         check_hours_within(checked, activity_hours)
         if paper_recorded_on is not None and paper_recorded_on > now.date():

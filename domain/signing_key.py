@@ -6,6 +6,7 @@ import datetime as dt
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.base import REGISTRY, VledgerAggregate
+from domain.errors import InvalidFieldError
 
 PURPOSES = ("root", "log", "organization", "inspection")
 
@@ -45,7 +46,7 @@ class SigningKey(VledgerAggregate):
                  purpose: str) -> SigningKey:
         """Register a public key (hex key id, base64 raw key) for ``owner``; signed by the root key."""
         if purpose not in PURPOSES:
-            raise ValueError(f"purpose must be one of {PURPOSES}")
+            raise InvalidFieldError("purpose", f"expected one of {', '.join(PURPOSES)}")
         return cls._create(cls.KeyRegistered, id=signing_key_id(key_id, public_key), timestamp=now, actor=actor,
                            authority=REGISTRY, key_id=key_id, name=name, public_key=public_key, owner=owner,
                            purpose=purpose, valid_from=now)

@@ -46,10 +46,6 @@ class Verdict:
         if self.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {self.verdict}")
 
-    @property
-    def trusted(self) -> bool:
-        return self.verdict in ("valid", "valid_with_warnings")
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,

@@ -41,6 +41,8 @@ def check_phone(phone: str | None) -> str | None:
 class Volunteer(VledgerAggregate):
     """A volunteer registered by one organization."""
 
+    ORG_OWNED = True
+
     def __init__(self) -> None:
         """State comes from the creating event's ``apply``; annotations below are for readers and mypy."""
 
@@ -89,6 +91,7 @@ class Volunteer(VledgerAggregate):
         id_type: str = IdType.RESIDENT_ID.value,
         gender: str | None = None,
         phone: str | None = None,
+        volunteer_number: str | None = None,
         id: UUID | None = None,  # noqa: A002
     ) -> Volunteer:
         """Register a volunteer; a resident ID number must pass its GB 11643 check."""
@@ -123,5 +126,5 @@ class Volunteer(VledgerAggregate):
             gender=gender,
             birth_date=birth,
             phone=check_phone(phone),
-            volunteer_number=new_volunteer_number(now),
+            volunteer_number=volunteer_number or new_volunteer_number(now),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.errors import VledgerError
+from domain.errors import LogIntegrityError, VledgerError
 
 
 class KeyLayerError(VledgerError):
@@ -23,7 +23,7 @@ class UnknownKeyError(KeyLayerError):
     code = "unknown_key"
 
 
-class EventSignatureError(KeyLayerError):
+class EventSignatureError(KeyLayerError, LogIntegrityError):
     """A stored event's signature does not verify: it must not be decoded."""
 
     code = "event_signature"

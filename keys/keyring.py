@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from keys.errors import UnknownKeyError
 from keys.ids import key_id, verifier_key
@@ -114,8 +114,8 @@ class Signer:
         self.keyring = keyring
         self.store = store
 
-    def key_for(self, owner: str) -> tuple[KeyInfo, Ed25519PrivateKey]:
-        """The current key of an authority, public and private halves together, so a key id written into
-        the signed bytes is always the id of the key that signs them."""
+    def sign(self, owner: str, message_for: Callable[[KeyInfo], bytes]) -> tuple[KeyInfo, bytes]:
+        """Sign with the current key of ``owner``. The message is built from the key that will sign it, so
+        a key id written into the signed bytes is always the id of the key that signs them."""
         info = self.keyring.current(owner)
-        return info, self.store.private_key(info.public_key)
+        return info, self.store.private_key(info.public_key).sign(message_for(info))

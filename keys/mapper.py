@@ -95,10 +95,9 @@ class SigningMapper(Mapper[UUID]):
         if not authority:
             raise ValueError(f"{type(domain_event).__qualname__} names no authority: cannot choose a key")
         plain = super().to_stored_event(domain_event)
-        info, private = self.signer.key_for(authority)
-        message = event_signing_bytes(plain.originator_id, plain.originator_version, plain.topic,
-                                      state_hash(plain.state), info.key_id)
-        signature = private.sign(message)
+        digest = state_hash(plain.state)
+        info, signature = self.signer.sign(authority, lambda key: event_signing_bytes(
+            plain.originator_id, plain.originator_version, plain.topic, digest, key.key_id))
         return StoredEvent(originator_id=plain.originator_id, originator_version=plain.originator_version,
                            topic=plain.topic, state=seal(info.key_id, signature, plain.state))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from keys.errors import KeyMaterialError
 from keys.ids import fingerprint, key_id
@@ -97,7 +97,3 @@ class KeyStore:
             raise KeyMaterialError(f"{path.name} holds a different key than its name says")
         self._cache[public_key] = private
         return private
-
-
-def public_key_object(raw: bytes) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(raw)

@@ -17,15 +17,15 @@ from projections.base import View
 from projections.store import ViewCursor
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return str(value) if value is not None and not isinstance(value, (str, int, float, bool)) else value
 
 
@@ -38,31 +38,30 @@ class HistoryView(View):
         "reason TEXT, notification_id BIGINT NOT NULL, PRIMARY KEY (aggregate_id, version))",
     )
 
-    def _row(self, c: ViewCursor, event: Any, nid: int, changes: dict[str, Any], reason: str | None) -> None:
-        c.execute("INSERT INTO view_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  (str(event.originator_id), event.originator_version, type(event).__name__,
-                   event.timestamp.isoformat(), event.actor, event.authority, json.dumps(_plain(changes),
-                                                                                         ensure_ascii=False),
-                   reason, nid))
-
     @singledispatchmethod
     def apply(self, event: Any, c: ViewCursor, nid: int) -> None:
-        pass
+        entry = history_entry(event)
+        if entry is None:
+            return
+        changes, reason = entry
+        c.execute("INSERT INTO view_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (str(event.originator_id), event.originator_version, type(event).__name__,
+                   event.timestamp.isoformat(), event.actor, event.authority,
+                   json.dumps(plain(changes), ensure_ascii=False), reason, nid))
 
-    @apply.register
-    def _(self, event: ServiceRecord.Recorded, c: ViewCursor, nid: int) -> None:
+
+def history_entry(event: Any) -> tuple[dict[str, Any], str | None] | None:
+    """What an event changed and why, for events that belong in a history; None for the others.
+
+    The view and the history API both use this, so the log and the index tell the same story."""
+    if isinstance(event, ServiceRecord.Recorded):
         fields = ("activity_id", "volunteer_id", "hours", "content", "evaluation", "paper_recorded_on")
-        self._row(c, event, nid, {f: {"from": None, "to": getattr(event, f)} for f in fields}, None)
-
-    @apply.register
-    def _(self, event: ServiceRecord.Amended, c: ViewCursor, nid: int) -> None:
-        self._row(c, event, nid, event.changes, event.reason)
-
-    @apply.register
-    def _(self, event: Certificate.Issued, c: ViewCursor, nid: int) -> None:
+        return {f: {"from": None, "to": getattr(event, f)} for f in fields}, None
+    if isinstance(event, ServiceRecord.Amended):
+        return dict(event.changes), event.reason
+    if isinstance(event, Certificate.Issued):
         fields = ("number", "hours", "period_start", "period_end", "issue_date", "records")
-        self._row(c, event, nid, {f: {"from": None, "to": getattr(event, f)} for f in fields}, None)
-
-    @apply.register
-    def _(self, event: Certificate.Revoked, c: ViewCursor, nid: int) -> None:
-        self._row(c, event, nid, {"status": {"from": "valid", "to": "revoked"}}, event.reason)
+        return {f: {"from": None, "to": getattr(event, f)} for f in fields}, None
+    if isinstance(event, Certificate.Revoked):
+        return {"status": {"from": "valid", "to": "revoked"}}, event.reason
+    return None

@@ -22,10 +22,13 @@ class RecordsView(View):
         "content TEXT NOT NULL, leader TEXT NOT NULL, recorder TEXT NOT NULL, category TEXT)",
         "CREATE INDEX IF NOT EXISTS view_activities_org ON view_activities (org_id)",
         "CREATE TABLE IF NOT EXISTS view_volunteers (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, name TEXT NOT NULL, "
-        "masked_name TEXT NOT NULL, volunteer_number TEXT NOT NULL UNIQUE, id_type TEXT NOT NULL, "
+        "masked_name TEXT NOT NULL, volunteer_number TEXT NOT NULL, id_type TEXT NOT NULL, "
         "id_tail TEXT NOT NULL, gender TEXT, registered_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS view_volunteers_org ON view_volunteers (org_id)",
-        "CREATE TABLE IF NOT EXISTS view_records (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, activity_id TEXT NOT NULL, "
+        # Not UNIQUE (checked before registering): a view must never refuse an event already in the log.
+        "CREATE INDEX IF NOT EXISTS view_volunteers_number ON view_volunteers (volunteer_number)",
+        "CREATE TABLE IF NOT EXISTS view_records (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, "
+        "activity_id TEXT NOT NULL, "
         "volunteer_id TEXT NOT NULL, centi_hours BIGINT NOT NULL, content TEXT NOT NULL, evaluation TEXT NOT NULL, "
         "paper_recorded_on TEXT, version INTEGER NOT NULL, recorded_at TEXT NOT NULL, amended_at TEXT)",
         "CREATE INDEX IF NOT EXISTS view_records_volunteer ON view_records (volunteer_id)",

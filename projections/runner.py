@@ -15,15 +15,15 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mapper
 
-from domain.errors import VledgerError
+from domain.errors import LogIntegrityError
 from projections.base import View
 from projections.store import ViewStore
 
 Progress = Callable[[int, int], None]
 
 
-class LogShrankError(VledgerError):
-    """The log holds fewer events than the views have already applied."""
+class LogShrankError(LogIntegrityError):
+    """The log no longer holds the events the views have already applied."""
 
     code = "log_shrank"
 
@@ -76,6 +76,7 @@ class ViewRunner:
             # reuse their ids for new events, which the views would then skip. Stop instead.
             raise LogShrankError(f"the log ends at notification {total} but views have applied up to "
                                  f"{max(positions.values())}: events were removed; run `vledger audit`")
+        self._check_tip(max(positions.values(), default=0))
         applied = 0
         while True:
             notes = self.recorder.select_notifications(start=start, limit=batch_size, inclusive_of_start=False)
@@ -100,6 +101,22 @@ class ViewRunner:
                 progress(last, max(total, last))
         self._known_position = max(self._known_position, start)
         return applied
+
+    def _check_tip(self, position: int) -> None:
+        """The event where the views stopped must still be the one they applied there. SQLite reuses the id
+        of a deleted last row, so "delete the newest event, then write" would otherwise go unnoticed."""
+        if position <= 0:
+            return
+        tip = self.recorder.select_notifications(start=position, limit=1)
+        if not tip or tip[0].id != position:
+            raise LogShrankError(f"notification {position}, which the views applied, is missing from the log; "
+                                 "run `vledger audit`")
+        with self.store.transaction(commit=False) as c:
+            for view in self.views:
+                check = getattr(view, "check_tip", None)
+                problem = check(c, tip[0]) if check is not None else None
+                if problem:
+                    raise LogShrankError(f"the log was rewritten under the views: {problem}; run `vledger audit`")
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every view and apply the whole log again."""

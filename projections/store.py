@@ -52,7 +52,17 @@ class ViewStore(Protocol):
     def drop(self, tables: Sequence[str], names: Sequence[str]) -> None: ...
 
 
-class SQLiteViewStore(SQLiteTrackingRecorder):
+class _Tracking:
+    """Position bookkeeping shared by both stores (each view's tracking row is keyed by its name)."""
+
+    def track(self, cursor: ViewCursor, name: str, notification_id: int) -> None:
+        self._insert_tracking(cursor.raw, Tracking(name, notification_id))  # type: ignore[attr-defined]
+
+    def position(self, name: str) -> int:
+        return self.max_tracking_id(name) or 0  # type: ignore[attr-defined,no-any-return]
+
+
+class SQLiteViewStore(_Tracking, SQLiteTrackingRecorder):
     """Views in a SQLite file."""
 
     datastore: SQLiteDatastore
@@ -61,12 +71,6 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
     def transaction(self, *, commit: bool = True) -> Iterator[ViewCursor]:
         with self.datastore.transaction(commit=commit) as c:
             yield ViewCursor(c, postgres=False)
-
-    def track(self, cursor: ViewCursor, name: str, notification_id: int) -> None:
-        self._insert_tracking(cursor.raw, Tracking(name, notification_id))
-
-    def position(self, name: str) -> int:
-        return self.max_tracking_id(name) or 0
 
     def install(self, schema: Sequence[str]) -> None:
         with self.transaction() as c:
@@ -81,7 +85,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
                 c.execute("DELETE FROM tracking WHERE application_name = ?", (name,))
 
 
-class PostgresViewStore(PostgresTrackingRecorder):
+class PostgresViewStore(_Tracking, PostgresTrackingRecorder):
     """Views in the log's PostgreSQL database, in the same schema."""
 
     datastore: PostgresDatastore
@@ -92,12 +96,6 @@ class PostgresViewStore(PostgresTrackingRecorder):
             # The views' SQL names no schema; put the configured one first for this transaction only.
             c.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"', prepare=False)
             yield ViewCursor(c, postgres=True)
-
-    def track(self, cursor: ViewCursor, name: str, notification_id: int) -> None:
-        self._insert_tracking(cursor.raw, Tracking(name, notification_id))
-
-    def position(self, name: str) -> int:
-        return self.max_tracking_id(name) or 0
 
     def install(self, schema: Sequence[str]) -> None:
         with self.transaction() as c:

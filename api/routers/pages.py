@@ -67,6 +67,7 @@ def render(verdict: Verdict, lang: str) -> str:
 
 
 @router.get("/V/{payload}", response_class=HTMLResponse)
+@router.get("/v/{payload}", response_class=HTMLResponse, include_in_schema=False)  # cameras that lowercase URLs
 def verification_page(payload: str, app: AppDep, lang: str = "zh") -> HTMLResponse:
     verdict = app.verify(f"{app.settings.public_url}/V/{payload}")
     status = 200

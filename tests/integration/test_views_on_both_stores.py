@@ -37,6 +37,7 @@ def unprojected_records(app: VledgerApplication, org: Any, hours: list[str]) -> 
     activity = app.load(Activity, org.activity_id, "activity")
     records = [ServiceRecord.record(now=app.clock(), actor=org.principal.actor, org_id=org.id,
                                     activity_id=org.activity_id, activity_hours=activity.duration_hours,
+                                    activity_end=activity.end,
                                     volunteer_id=org.volunteer_id, hours=h) for h in hours]
     app.save(*records)
     return [r.id for r in records]
@@ -251,7 +252,8 @@ class TestViewsOnBothStores:
                                          id_type="passport", id_number=f"E{i:08d}") for i in range(30)]
         app.save(*activities, *volunteers)
         records = [ServiceRecord.record(now=app.clock(), actor=a.principal.actor, org_id=a.id, activity_id=act.id,
-                                        activity_hours=act.duration_hours, volunteer_id=v.id, hours="1.25")
+                                        activity_hours=act.duration_hours, activity_end=act.end,
+                                        volunteer_id=v.id, hours="1.25")
                    for v in volunteers for act in activities]
         assert len(records) == 300
         app.save(*records)

@@ -24,16 +24,20 @@ from uuid import UUID
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, UUIDAsHex
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, StoredEvent, UUIDAsHex
 
 from api.application import DateAsISO, VledgerApplication
 from api.settings import Settings
 from domain.access import Principal
+from domain.activity import Activity
+from domain.record import ServiceRecord
 from domain.signing_key import SigningKey
+from domain.volunteer import Volunteer
 from keys.canonical import event_signing_bytes, state_hash
 from keys.errors import EventSignatureError
 from keys.ids import key_id
 from keys.mapper import seal, unseal
+from projections.runner import LogShrankError
 
 NAME = "张三丰"
 ID_NUMBER = "11010519491231002X"  # the example printed in GB 11643-1999
@@ -87,8 +91,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> World:
         app.amend_record(as_a, record, reason="纸质记录核对", hours="4")
         app.amend_record(as_a, record, reason="再次核对", hours="5")
         certificate = UUID(app.issue_certificate(as_a, volunteer)["id"])
-        _, key_a = app.signer.key_for(str(org_a))
-        _, key_b = app.signer.key_for(str(org_b))
+        key_a = app.key_store.private_key(app.keyring.current(str(org_a)).public_key)
+        key_b = app.key_store.private_key(app.keyring.current(str(org_b)).public_key)
     finally:
         app.close()
     return World(data_dir, org_a, org_b, volunteer, activity, record, certificate, raw_private(key_a),
@@ -200,6 +204,31 @@ def plain_mapper() -> Mapper[Any]:
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
         transcoder.register(transcoding)
     return Mapper(transcoder=transcoder)
+
+
+def signed_by_registered_key(app: VledgerApplication, authority: str, event: Any) -> StoredEvent:
+    """``event`` transcoded and sealed exactly as the service would, with the current key of ``authority``
+    (its real private key, from the instance's key store): an envelope every signature check accepts."""
+    plain = plain_mapper().to_stored_event(event)
+    info = app.keyring.current(authority)
+    private = app.key_store.private_key(info.public_key)
+    message = event_signing_bytes(plain.originator_id, plain.originator_version, plain.topic,
+                                  state_hash(plain.state), info.key_id)
+    return StoredEvent(originator_id=plain.originator_id, originator_version=plain.originator_version,
+                       topic=plain.topic, state=seal(info.key_id, private.sign(message), plain.state))
+
+
+def amendment_for_another_organization(app: VledgerApplication, record_id: UUID, activity_id: UUID,
+                                       other_org: UUID, hours: str = "8") -> StoredEvent:
+    """The next version of ``record_id``: a real ServiceRecord.Amended, but made on behalf of ``other_org`` and
+    signed by other_org's registered key. Only the authority was edited; every signature check passes."""
+    record: ServiceRecord = app.repository.get(record_id)
+    activity: Activity = app.repository.get(activity_id)
+    record.amend(now=dt.datetime.now(dt.UTC), actor=f"organization:{other_org}", reason="跨组织改写",
+                 activity_hours=activity.duration_hours, hours=hours)
+    (event,) = record.collect_events()
+    object.__setattr__(event, "authority", str(other_org))
+    return signed_by_registered_key(app, str(other_org), event)
 
 
 # -- running the real command ------------------------------------------------------------------------------------
@@ -342,6 +371,69 @@ def test_events_deleted_from_the_end_of_the_log_are_found_by_the_views(world: Wo
     assert str(rows[-1].rowid) in found[0]["message"]
 
 
+def test_a_deleted_last_event_whose_rowid_the_next_write_reused_is_named(world: World) -> None:
+    events = EventsFile(world.data_dir)
+    last = events.rows()[-1]  # the certificate's only event
+    assert (last.originator_id, last.originator_version) == (world.certificate, 1)
+    # The write after the deletion is an honest one, made by the application's own domain model, mapper (it is
+    # signed by A's key) and recorder: a service that was running when the row was deleted. It is saved with
+    # eventsourcing's plain Application.save, without the views' catch-up that follows every write through the
+    # API: that catch-up, and a fresh process's start, refuse (tests/security/test_log_rewrites.py); here the
+    # point is that the audit, reading the files afterwards, finds it too. SQLite hands the freed rowid to it.
+    app = VledgerApplication(settings_for(world.data_dir))
+    try:
+        record: ServiceRecord = app.repository.get(world.record)
+        activity: Activity = app.repository.get(world.activity)
+        events.delete(last.rowid)
+        record.amend(now=dt.datetime.now(dt.UTC), actor=f"organization:{world.org_a}", reason="再次核对",
+                     activity_hours=activity.duration_hours, hours="6")
+        app.save(record)
+        with pytest.raises(LogShrankError):
+            app.views.catch_up()
+    finally:
+        app.close()
+    reused = events.rows()[-1]
+    assert (reused.rowid, reused.originator_id, reused.originator_version) == (last.rowid, world.record, 4)
+
+    result = run_audit(world.data_dir)
+
+    assert result.code == 1
+    # Nothing in the log alone shows it: rowids and versions run without holes, the log is as long as the views.
+    # Only the views' memory of which event they applied at that notification id does.
+    assert [(p["notification_id"], p["originator_id"], p["originator_version"], p["reason"])
+            for p in result.problems()] == [(last.rowid, str(world.record), 4, "log_rewritten")]
+    assert str(world.certificate) in result.problems()[0]["message"]
+
+
+def test_a_row_removed_from_the_log_index_view_is_named(world: World) -> None:
+    views = sqlite3.connect(world.data_dir / "views.sqlite")
+    try:
+        index = views.execute("SELECT position, notification_id FROM view_log_index ORDER BY position").fetchall()
+        with views:
+            views.execute("DELETE FROM view_log_index WHERE position = 3")
+    finally:
+        views.close()
+    assert [position for position, _ in index] == list(range(len(index)))
+
+    result = run_audit(world.data_dir)
+
+    assert result.code == 1
+    # Positions must run 0, 1, 2, … and every event the views read must be in the index.
+    assert [p["notification_id"] for p in result.problems("log_index_gap")] == [index[4][1]]
+    assert [p["notification_id"] for p in result.problems("log_rewritten")] == [index[3][1]]
+    assert len(result.problems()) == 2
+
+
+def test_an_instance_whose_views_were_dropped_is_intact(world: World) -> None:
+    for path in world.data_dir.glob("views.sqlite*"):
+        path.unlink()
+
+    result = run_audit(world.data_dir)
+
+    assert result.code == 0, result.report
+    assert not (world.data_dir / "views.sqlite").exists(), "the audit must not create the views"
+
+
 def test_two_rows_with_their_states_swapped_are_both_named(world: World) -> None:
     events = EventsFile(world.data_dir)
     first, second = events.row(world.record, 2), events.row(world.record, 3)
@@ -402,6 +494,50 @@ def test_a_row_re_signed_by_another_organizations_registered_key_is_named(world:
 
     assert result.code == 1
     assert result.names(world.record, 3, "key_not_of_authority"), result.problems()
+
+
+def test_an_amendment_made_on_behalf_of_another_organization_with_its_own_key_is_named(world: World) -> None:
+    # Organization B writes into organization A's record: the event names B as its authority and is signed by
+    # B's registered key, so the signature and the key's ownership both check out. Only the aggregate's
+    # authority (A, from its creating event) betrays it.
+    app = VledgerApplication(settings_for(world.data_dir))
+    try:
+        forged = amendment_for_another_organization(app, world.record, world.activity, world.org_b)
+    finally:
+        app.close()
+    assert forged.originator_version == 4
+    events = EventsFile(world.data_dir)
+    rowid = events.append(world.record, 4, forged.topic, forged.state)
+
+    result = run_audit(world.data_dir)
+
+    assert result.code == 1
+    assert [(p["notification_id"], p["originator_id"], p["originator_version"], p["reason"])
+            for p in result.problems()] == [(rowid, str(world.record), 4, "authority_mismatch")]
+    message = result.problems()[0]["message"]
+    assert str(world.org_b) in message and str(world.org_a) in message
+
+
+def test_a_volunteer_created_for_one_organization_on_behalf_of_another_is_named(world: World) -> None:
+    # Organization B registers a volunteer "of organization A" (org_id A), signed with B's own key: that would
+    # put a person on A's list without A. Org-owned aggregates must be created by their organization.
+    app = VledgerApplication(settings_for(world.data_dir))
+    try:
+        volunteer = Volunteer.register(now=dt.datetime.now(dt.UTC), actor=f"organization:{world.org_b}",
+                                       org_id=world.org_a, name=NAME, id_number=ID_NUMBER)
+        (event,) = volunteer.collect_events()
+        object.__setattr__(event, "authority", str(world.org_b))
+        forged = signed_by_registered_key(app, str(world.org_b), event)
+    finally:
+        app.close()
+    events = EventsFile(world.data_dir)
+    rowid = events.append(volunteer.id, 1, forged.topic, forged.state)
+
+    result = run_audit(world.data_dir)  # also asserts that the name and ID number appear nowhere
+
+    assert result.code == 1
+    assert [(p["notification_id"], p["originator_id"], p["originator_version"], p["reason"])
+            for p in result.problems()] == [(rowid, str(volunteer.id), 1, "authority_mismatch")]
 
 
 def test_an_event_signed_before_its_key_was_registered_is_named(world: World) -> None:

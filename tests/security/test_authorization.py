@@ -106,6 +106,7 @@ MATRIX: tuple[Endpoint, ...] = (
              lambda w: ("/api/v1/verify/batch", {"codes": [w.certificate["qr_text"]]}), PUBLIC),
     Endpoint("GET", "/api/v1/keys", lambda w: ("/api/v1/keys", None), PUBLIC),
     Endpoint("GET", "/V/{payload}", lambda w: (f"/V/{code_of(w.certificate['qr_text'])}", None), PUBLIC),
+    Endpoint("GET", "/v/{payload}", lambda w: (f"/v/{code_of(w.certificate['qr_text']).lower()}", None), PUBLIC),
     Endpoint("GET", "/healthz", lambda w: ("/healthz", None), PUBLIC),
 )
 

@@ -20,7 +20,8 @@ EIGHT = Decimal(8)
 
 def record(**overrides: object) -> ServiceRecord:
     fields: dict[str, object] = {"now": NOW, "actor": ACTOR, "org_id": ORG, "activity_id": uuid4(),
-                                 "activity_hours": EIGHT, "volunteer_id": uuid4(), "hours": "6",
+                                 "activity_hours": EIGHT, "activity_end": NOW - dt.timedelta(hours=2),
+                                 "volunteer_id": uuid4(), "hours": "6",
                                  "content": "陪伴老人", "evaluation": "良好"}
     fields.update(overrides)
     return ServiceRecord.record(**fields)  # type: ignore[arg-type]
@@ -117,3 +118,10 @@ def test_hours_can_be_amended_down_but_not_to_zero() -> None:
     assert service.hours == Decimal(1)
     with pytest.raises(InvalidFieldError):
         service.amend(now=LATER, actor=ACTOR, reason="多记", activity_hours=EIGHT, hours="0")
+
+
+def test_hours_cannot_be_recorded_before_the_activity_has_ended() -> None:
+    with pytest.raises(RuleViolationError) as caught:
+        record(activity_end=NOW + dt.timedelta(minutes=1))
+    assert caught.value.code == "activity_not_ended"
+    assert record(activity_end=NOW).hours == Decimal("6")  # at the very end it may be recorded

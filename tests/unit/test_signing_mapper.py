@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from uuid import UUID, uuid4
 
 import pytest
@@ -230,8 +231,8 @@ def test_an_event_re_signed_by_another_key_under_the_registered_id_is_refused(ma
 class LyingSigner(Signer):
     """Signs every event with the root key, whoever the event says it was made for."""
 
-    def key_for(self, owner: str) -> tuple[KeyInfo, Ed25519PrivateKey]:
-        return super().key_for(REGISTRY)
+    def sign(self, owner: str, message_for: Callable[[KeyInfo], bytes]) -> tuple[KeyInfo, bytes]:
+        return super().sign(REGISTRY, message_for)
 
 
 def test_an_event_whose_authority_is_not_the_keys_owner_is_refused(store: InMemoryKeyStore, root: KeyInfo,
