@@ -166,16 +166,19 @@ class VledgerApplication(Application[UUID]):
         only registrations after the last one seen — one indexed query when nothing is new.
         """
         with self._keys_lock:
-            while True:
-                notes = self.recorder.select_notifications(start=self._keys_position, limit=500, topics=KEY_TOPICS,
-                                                           inclusive_of_start=False)
+            # Scan up to the log's end as it is now and remember that end, not the last key found: an unknown
+            # key id on the public verify endpoint then costs one short query, however long the log is.
+            top = self.recorder.max_notification_id() or 0
+            while (self._keys_position or 0) < top:
+                notes = self.recorder.select_notifications(start=self._keys_position, limit=500, stop=top,
+                                                           topics=KEY_TOPICS, inclusive_of_start=False)
                 for n in notes:
                     event = self.mapper.to_domain_event(n)
                     assert isinstance(event, SigningKey.KeyRegistered)
                     self.keyring.add(key_info_of(check_registered_by_registry(event)))
                     self._keys_position = n.id
                 if len(notes) < 500:
-                    return
+                    self._keys_position = top
 
     def _notify(self, recordings: Sequence[Any]) -> None:
         for r in recordings:

@@ -150,6 +150,7 @@ class Fixture:
     activity_id: UUID
     volunteer_id: UUID
     activity_hours: Any
+    activity_end: dt.datetime
 
 
 @contextmanager
@@ -202,9 +203,10 @@ def make_fixture(data_dir: Path, database_url: str | None) -> Fixture:
     activity_id = UUID(activity["id"])
     from domain.activity import Activity
 
-    hours = app.load(Activity, activity_id, "activity").duration_hours
+    loaded = app.load(Activity, activity_id, "activity")
     return Fixture(app=app, settings=settings, org_id=org_id, org=principal, activity_id=activity_id,
-                   volunteer_id=UUID(volunteer["id"]), activity_hours=hours)
+                   volunteer_id=UUID(volunteer["id"]), activity_hours=loaded.duration_hours,
+                   activity_end=loaded.end)
 
 
 def new_records(fx: Fixture, n: int) -> list[Any]:
@@ -213,6 +215,7 @@ def new_records(fx: Fixture, n: int) -> list[Any]:
 
     now = dt.datetime.now(dt.UTC)
     return [ServiceRecord.record(now=now, actor=fx.org.actor, org_id=fx.org_id, activity_id=fx.activity_id,
-                                 activity_hours=fx.activity_hours, volunteer_id=fx.volunteer_id, hours="2.5",
+                                 activity_hours=fx.activity_hours, activity_end=fx.activity_end,
+                                 volunteer_id=fx.volunteer_id, hours="2.5",
                                  content="litter picking, north shore", evaluation="good")
             for _ in range(n)]

@@ -157,7 +157,7 @@ def use_case_parts(fx: Fixture, events: int, reps: int) -> dict[str, float]:
                 t1 = time.perf_counter()
                 record = ServiceRecord.record(now=app.clock(), actor=fx.org.actor, org_id=activity.org_id,
                                               activity_id=activity.id, activity_hours=activity.duration_hours,
-                                              volunteer_id=volunteer.id, hours="2.5",
+                                              activity_end=activity.end, volunteer_id=volunteer.id, hours="2.5",
                                               content="litter picking, north shore", evaluation="good")
                 t2 = time.perf_counter()
                 app.save(record)
@@ -236,7 +236,7 @@ def main() -> int:
         unsigned = UnsignedApp(env=store_env(fx, data_dir, "unsigned"))
         control = UnsignedControlApp(env=store_env(fx, data_dir, "unsigned-control"))
         signed = SignedApp(env=store_env(fx, data_dir, "signed"), signer=fx.app.signer, keyring=fx.app.keyring)
-        store = "PostgreSQL " + url if url else f"SQLite files under {data_dir}"
+        store = "PostgreSQL " + url if url else "SQLite files in a fresh temporary directory"
         print(f"store: {store}")
         catch_up = fx.app.views.catch_up
         try:

@@ -126,7 +126,7 @@ def main() -> int:
             def parse_only(text: str) -> None:
                 parse_code(text, public_url)
 
-            print(f"store: {'PostgreSQL ' + url if url else 'SQLite files under ' + str(data_dir)}")
+            print(f"store: {'PostgreSQL ' + url if url else 'SQLite files in a fresh temporary directory'}")
             print(f"certificate from {args.records} records; payload {len(decoded.signed_part) + 64} bytes, "
                   f"QR text {len(qr_text)} characters")
 

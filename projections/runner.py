@@ -40,13 +40,16 @@ class ViewRunner:
         self.batch_size = batch_size
         self._lock = threading.RLock()
         self._known_position = -1
+        self._attempt_positions: dict[str, int] = {}
         self.install()
 
     def install(self) -> None:
         self.store.install([s for v in self.views for s in v.schema])
 
     def positions(self) -> dict[str, int]:
-        return {v.name: self.store.position(v.name) for v in self.views}
+        """Every view's position, in one query."""
+        found = self.store.positions([v.name for v in self.views])
+        return {v.name: found.get(v.name, 0) for v in self.views}
 
     def ensure_fresh(self) -> None:
         """Catch up only if the log has grown past what this process has seen (one cheap query)."""
@@ -57,18 +60,18 @@ class ViewRunner:
         """Apply every notification not yet in every view; return how many events were applied."""
         with self._lock:
             while True:
-                before = self.positions()
                 try:
                     return self._catch_up(progress, batch_size or self.batch_size)
                 except IntegrityError:
                     # Another process moved a view first: re-read positions and go on. Two runners may
                     # collide on every batch, so a fixed number of retries is not enough; retry as long as
                     # the views advance (bounded by the log's length) and re-raise a conflict that does not.
-                    if self.positions() == before:
+                    if self.positions() == self._attempt_positions:
                         raise
 
     def _catch_up(self, progress: Progress | None, batch_size: int) -> int:
         positions = self.positions()
+        self._attempt_positions = dict(positions)
         start = min(positions.values(), default=0)
         total = (self.recorder.max_notification_id() or 0)
         if total < max(positions.values(), default=0):
@@ -99,6 +102,8 @@ class ViewRunner:
             start = last
             if progress is not None:
                 progress(last, max(total, last))
+            if len(notes) < batch_size:
+                break  # a short page is the last one: no need to ask again
         self._known_position = max(self._known_position, start)
         return applied
 

@@ -48,6 +48,7 @@ class ViewStore(Protocol):
     def transaction(self, *, commit: bool = True) -> Any: ...
     def track(self, cursor: ViewCursor, name: str, notification_id: int) -> None: ...
     def position(self, name: str) -> int: ...
+    def positions(self, names: Sequence[str]) -> dict[str, int]: ...
     def install(self, schema: Sequence[str]) -> None: ...
     def drop(self, tables: Sequence[str], names: Sequence[str]) -> None: ...
 
@@ -60,6 +61,15 @@ class _Tracking:
 
     def position(self, name: str) -> int:
         return self.max_tracking_id(name) or 0  # type: ignore[attr-defined,no-any-return]
+
+    def positions(self, names: Sequence[str]) -> dict[str, int]:
+        """Positions of several views in one query (a write pays this on every catch-up)."""
+        table = getattr(self, "tracking_table_name", "tracking")
+        with self.transaction(commit=False) as c:  # type: ignore[attr-defined]
+            rows = c.execute(f"SELECT application_name, MAX(notification_id) AS n FROM {table} "
+                             f"WHERE application_name IN ({', '.join('?' * len(names))}) GROUP BY application_name",
+                             list(names)).fetchall()
+        return {r["application_name"]: r["n"] or 0 for r in rows}
 
 
 class SQLiteViewStore(_Tracking, SQLiteTrackingRecorder):
