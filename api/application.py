@@ -54,16 +54,19 @@ from keys.errors import EventSignatureError
 from keys.ids import key_id
 from keys.keyring import KeyInfo, Keyring, Signer
 from keys.mapper import SigningMapper, unseal
+from keys.notes import Checkpoint, Verifier, parse_checkpoint, parse_note, signature_line, signed_note
 from keys.store import KeyStore, resolve_passphrase, write_private_file
+from projections import merkle
 from projections.authority import AuthorityGuardView
 from projections.base import hours_of
 from projections.certificates import CertificatesView
+from projections.checkpoints import CheckpointStore, StoredCheckpoint
 from projections.directory import DirectoryView, find_token
 from projections.history import HistoryView, history_entry, plain
-from projections.log_index import LogIndexView
 from projections.records import RecordsView
-from projections.runner import ViewRunner
+from projections.runner import LogShrankError, ViewRunner
 from projections.store import PostgresViewStore, SQLiteViewStore, ViewCursor
+from projections.transparency import TransparencyLogView, fetch_nodes, leaf_data, tree_size
 from projections.volunteers import VolunteerTotalsView
 
 log = logging.getLogger("vledger")
@@ -138,8 +141,9 @@ class VledgerApplication(Application[UUID]):
         self.views = ViewRunner(self.recorder, self.mapper, store, [
             AuthorityGuardView(store),  # first: it refuses a batch before any other view applies it
             DirectoryView(store), RecordsView(store), VolunteerTotalsView(store, settings.star_thresholds),
-            CertificatesView(store), HistoryView(store), LogIndexView(store),
+            CertificatesView(store), HistoryView(store), TransparencyLogView(store),
         ])
+        self.checkpoints = CheckpointStore(store)
         if catch_up:
             self.views.catch_up()
 
@@ -194,7 +198,22 @@ class VledgerApplication(Application[UUID]):
             # The write is in the log and stays there; say so rather than let it look like a failed write.
             raise ViewsBehindError(f"the change was saved (notification {recordings[-1].notification.id}) but the "
                                    f"views could not catch up ({type(e).__name__}); reads may lag until they do") from e
+        self.sign_checkpoint()
         return recordings
+
+    def sign_checkpoint(self) -> StoredCheckpoint | None:
+        """Sign a C2SP checkpoint of the tree as the views now hold it, if it grew since the last one."""
+        with self.views.store.transaction(commit=False) as c:
+            size = tree_size(c)
+            latest = self.checkpoints.latest()
+            if size == 0 or (latest is not None and latest.tree_size >= size):
+                return latest
+            root = merkle.root(size, lambda keys: fetch_nodes(c, keys))
+        body = Checkpoint(self.instance.origin, size, root).body()
+        info, signature = self.signer.sign("log", lambda key: body.encode("utf-8"))
+        note = signed_note(body, [signature_line(info.name, info.key_id, signature)])
+        self.checkpoints.add(size, root, note, self.clock().isoformat())
+        return self.checkpoints.latest()
 
     def _unused(self, make: Callable[[], T], table: str, column: str,
                 shown: Callable[[T], str] = str) -> T:
@@ -513,8 +532,11 @@ class VledgerApplication(Application[UUID]):
 
         verdict = verify_code(text, public_url=self.settings.public_url, keyring=self.keyring, lookup=lookup)
         if verdict.certificate is not None and seen and seen[0].log is not None:
-            verdict = replace(verdict, details={**verdict.details,
-                                                "log": {**seen[0].log, "inclusion": None, "checkpoint": None}})
+            evidence, included = self._log_evidence(seen[0].log)
+            verdict = replace(verdict, details={**verdict.details, "log": evidence})
+            if verdict.trusted_by_log and not included:
+                # The issuance is in the event store but not provably in the signed tree: the log was altered.
+                verdict = replace(verdict, verdict="altered", reasons=(*verdict.reasons, "log_inclusion_failed"))
         return verdict
 
     def _logged_certificate(self, certificate_id: UUID) -> LoggedCertificate | None:
@@ -535,12 +557,95 @@ class VledgerApplication(Application[UUID]):
         return LoggedCertificate(certificate=certificate, organization_name=org["name"] if org else None,
                                  record_versions=versions, log=log)
 
+    # -- transparency log --------------------------------------------------------------------------------------
+
+    def latest_checkpoint(self) -> str:
+        """The newest signed checkpoint note (C2SP tlog-checkpoint)."""
+        self.views.ensure_fresh()
+        latest = self.checkpoints.latest()
+        if latest is None:
+            raise NotFoundError("no checkpoint has been signed yet")
+        return latest.note
+
+    def log_verifier_key(self) -> str:
+        """The log's note verifier key ``name+hex8+base64``."""
+        return self.keyring.current("log").verifier_key
+
+    def log_leaf(self, index: int) -> dict[str, Any]:
+        """The exact bytes hashed into leaf ``index``, and which event they stand for."""
+        with self.read() as c:
+            size = tree_size(c)
+            check_log_index(index, size)
+            row = c.execute("SELECT notification_id, originator_id, originator_version FROM view_log_index "
+                            "WHERE position = ?", (index,)).fetchone()
+        note = self.recorder.select_notifications(start=row["notification_id"], limit=1)
+        if not note or note[0].id != row["notification_id"]:
+            raise LogShrankError(f"leaf {index} names notification {row['notification_id']}, which the log "
+                                 "no longer holds; run `vledger audit`")
+        return {"index": index, "leaf_data": base64.b64encode(leaf_data(note[0])).decode(),
+                "notification_id": row["notification_id"], "originator_id": row["originator_id"],
+                "originator_version": row["originator_version"]}
+
+    def inclusion_proof(self, index: int, size: int) -> list[str]:
+        """RFC 9162 audit path of leaf ``index`` in the tree of ``size`` leaves (base64)."""
+        with self.read() as c:
+            check_log_size(size, tree_size(c))
+            check_log_index(index, size)
+            return [base64.b64encode(h).decode()
+                    for h in merkle.inclusion_proof(index, size, lambda keys: fetch_nodes(c, keys))]
+
+    def consistency_proof(self, old_size: int, size: int) -> list[str]:
+        """RFC 9162 consistency proof from the tree of ``old_size`` leaves to the tree of ``size`` (base64)."""
+        with self.read() as c:
+            check_log_size(size, tree_size(c))
+            if not 0 <= old_size <= size:
+                raise LogRequestError(f"old_size must be between 0 and tree_size ({size}), found {old_size}")
+            return [base64.b64encode(h).decode()
+                    for h in merkle.consistency_proof(old_size, size, lambda keys: fetch_nodes(c, keys))]
+
+    def _log_evidence(self, log: dict[str, int | None]) -> tuple[dict[str, Any], bool]:
+        """Inclusion of a logged event in the newest checkpoint covering it, checked here: the leaf is
+        rebuilt from the stored event, the checkpoint's signature verified with the log key."""
+        index = log["index"]
+        if index is None:
+            return {**log, "inclusion": None, "checkpoint": None}, False
+        checkpoint = self.checkpoints.covering(index)
+        if checkpoint is None:
+            return {**log, "inclusion": None, "checkpoint": None}, False
+        with self.views.store.transaction(commit=False) as c:
+            proof = merkle.inclusion_proof(index, checkpoint.tree_size, lambda keys: fetch_nodes(c, keys))
+            row = c.execute("SELECT notification_id FROM view_log_index WHERE position = ?", (index,)).fetchone()
+        note = self.recorder.select_notifications(start=row["notification_id"], limit=1)
+        parsed = parse_note(checkpoint.note)
+        signed_root = parse_checkpoint(parsed.text).root
+        ok = (bool(note) and Verifier.parse(self.log_verifier_key()).verifies(parsed)
+              and merkle.verify_inclusion(merkle.leaf_hash(leaf_data(note[0])), index, checkpoint.tree_size,
+                                          proof, signed_root))
+        return {"index": index, "tree_size": checkpoint.tree_size,
+                "inclusion": [base64.b64encode(h).decode() for h in proof], "checkpoint": checkpoint.note}, ok
+
     # -- keys --------------------------------------------------------------------------------------------------
 
     def list_keys(self) -> list[dict[str, Any]]:
         with self.read() as c:
             rows = c.execute("SELECT * FROM view_keys ORDER BY notification_id").fetchall()
         return rows
+
+
+class LogRequestError(VledgerError):
+    """A leaf index or tree size the log cannot answer for (HTTP 400)."""
+
+    code = "bad_log_request"
+
+
+def check_log_size(size: int, current: int) -> None:
+    if not 0 <= size <= current:
+        raise LogRequestError(f"tree_size must be between 0 and the current size {current}, found {size}")
+
+
+def check_log_index(index: int, size: int) -> None:
+    if not 0 <= index < size:
+        raise LogRequestError(f"leaf index must be between 0 and {size - 1}, found {index}")
 
 
 def position_in_log(c: ViewCursor, notification_id: int) -> dict[str, int | None]:

@@ -59,7 +59,7 @@ from domain.signing_key import SigningKey
 from keys.errors import EventSignatureError
 from keys.keyring import KeyInfo, Keyring
 from keys.mapper import SealedState, check_key_authority, check_stored_signature, signing_bytes_of, unseal
-from projections.log_index import LogIndexView
+from projections.transparency import TransparencyLogView
 
 Progress = Callable[[int, int], None]
 
@@ -143,7 +143,7 @@ def audit(settings: Settings, progress: Progress | None = None) -> AuditReport:
         factory, recorder = _open_log(settings)
         try:
             auditor = _Auditor(instance, contiguous_ids=not settings.uses_postgres,
-                               index=views.index(), index_position=views.positions.get(LogIndexView.name, 0))
+                               index=views.index(), index_position=views.positions.get(TransparencyLogView.name, 0))
             try:
                 last = recorder.max_notification_id() or 0
                 start: int | None = None
@@ -242,7 +242,7 @@ class _Views:
 
     def index(self) -> Iterator[_IndexRow] | None:
         """The log index up to the position its view had reached, in notification order; None if absent."""
-        limit = self.positions.get(LogIndexView.name, 0)
+        limit = self.positions.get(TransparencyLogView.name, 0)
         if self.store is None or limit <= 0:
             return None
         try:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.application import VledgerApplication
-from api.routers import activities, certificates, keys, organizations, pages, records, verify, volunteers
+from api.routers import activities, certificates, keys, log, organizations, pages, records, verify, volunteers
 from api.settings import Settings
 
 
@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, application: VledgerApplication
                   description="Volunteer service records as a signed event log; certificates verifiable by QR.")
     app.state.vledger = service
     errors.install(app)
-    for module in (organizations, volunteers, activities, records, certificates, verify, keys, pages):
+    for module in (organizations, volunteers, activities, records, certificates, verify, keys, log, pages):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -21,6 +21,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "not_in_log": ("日志中没有这张证明的签发记录", "No issuance of this certificate exists in the log"),
     "bad_signature": ("签名无效", "The signature is invalid"),
     "logged_issuance_unverifiable": ("日志中的签发事件签名校验失败", "The logged issuance event fails its signature check"),
+    "log_inclusion_failed": ("签发事件不在已签名的日志树中", "The issuance is not provably in the signed log tree"),
     "malformed": ("无法识别的证明编码", "Not a certificate code this service can read"),
     "foreign_url": ("二维码指向其他网址", "The QR points to another address"),
     "empty": ("未提供编码", "No code was given"),
@@ -45,6 +46,11 @@ class Verdict:
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {self.verdict}")
+
+    @property
+    def trusted_by_log(self) -> bool:
+        """Verdicts that rest on the log's word, and so on its inclusion proof."""
+        return self.verdict in ("valid", "valid_with_warnings", "revoked")
 
     def as_dict(self) -> dict[str, Any]:
         return {

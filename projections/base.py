@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.projection import Projection
 
 from projections.store import ViewCursor, ViewStore
@@ -28,6 +28,10 @@ class View(Projection[Any]):
 
     def __init__(self, view: ViewStore) -> None:
         super().__init__(view=view)
+
+    def apply_stored(self, event: Any, notification: Notification, cursor: ViewCursor) -> None:
+        """Entry point of the runner: views that need the stored bytes (the transparency log) override this."""
+        self.apply(event, cursor, notification.id)
 
     def apply(self, event: Any, cursor: ViewCursor, notification_id: int) -> None:
         """Write what ``event`` changes. Subclasses declare their own ``singledispatchmethod`` so that

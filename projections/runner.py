@@ -86,14 +86,14 @@ class ViewRunner:
             if not notes:
                 break
             # Decoding verifies each signature: a tampered event stops the views here, loudly.
-            events = [(self.mapper.to_domain_event(n), n.id) for n in notes]
+            events = [(self.mapper.to_domain_event(n), n) for n in notes]
             last = notes[-1].id
             with self.store.transaction() as c:
                 for view in self.views:
                     done = positions[view.name]
-                    for event, nid in events:
-                        if nid > done:
-                            view.apply(event, c, nid)
+                    for event, note in events:
+                        if note.id > done:
+                            view.apply_stored(event, note, c)
                     if last > done:
                         self.store.track(c, view.name, last)
             for view in self.views:

@@ -106,6 +106,13 @@ MATRIX: tuple[Endpoint, ...] = (
              lambda w: ("/api/v1/verify/batch", {"codes": [w.certificate["qr_text"]]}), PUBLIC),
     Endpoint("GET", "/api/v1/keys", lambda w: ("/api/v1/keys", None), PUBLIC),
     Endpoint("GET", "/V/{payload}", lambda w: (f"/V/{code_of(w.certificate['qr_text'])}", None), PUBLIC),
+    Endpoint("GET", "/log/checkpoint", lambda w: ("/log/checkpoint", None), PUBLIC),
+    Endpoint("GET", "/log/key", lambda w: ("/log/key", None), PUBLIC),
+    Endpoint("GET", "/api/v1/log/leaves/{index}", lambda w: ("/api/v1/log/leaves/0", None), PUBLIC),
+    Endpoint("GET", "/api/v1/log/proof/inclusion",
+             lambda w: ("/api/v1/log/proof/inclusion?index=0&tree_size=1", None), PUBLIC),
+    Endpoint("GET", "/api/v1/log/proof/consistency",
+             lambda w: ("/api/v1/log/proof/consistency?old_size=1&tree_size=2", None), PUBLIC),
     Endpoint("GET", "/v/{payload}", lambda w: (f"/v/{code_of(w.certificate['qr_text']).lower()}", None), PUBLIC),
     Endpoint("GET", "/healthz", lambda w: ("/healthz", None), PUBLIC),
 )
