@@ -19,6 +19,16 @@ log. The views are not trusted: they are a second memory of the log, and where t
 log was changed behind them — e.g. SQLite reuses the rowid of a deleted last row for the next write, which
 no check on the log alone can tell from an honest write.
 
+The transparency log (DESIGN §4) is checked the same way, from the events up: while walking the log the audit
+recomputes the Merkle tree from the events themselves (one leaf per event, in notification order, kept as a stack
+of perfect subtree roots: O(log n) memory) and compares it with every stored checkpoint. Each checkpoint's note
+must verify with a log key learned from the log before the checkpoint's tree size, name the instance's origin,
+and commit to the recomputed root of its size; successive checkpoints must be consistent through the recomputed
+tree (an RFC 9162 consistency proof). Where a checkpoint does not match, the views' leaf hashes (which the views
+computed when they applied each event) name the first leaf that differs, once they are shown to hash to the
+checkpoint's signed root — and the event there is named as deleted, inserted, reordered or changed. A
+difference already named by a check above (a bad signature, a replaced event) is not reported twice.
+
 Every problem is collected; the audit never stops at the first. Messages name events, keys and reasons, and
 never the contents of an event's state (ID numbers and names live there).
 """
@@ -79,6 +89,13 @@ LOG_SHORTER_THAN_VIEWS = "log_shorter_than_views"
 AUTHORITY_MISMATCH = "authority_mismatch"
 LOG_REWRITTEN = "log_rewritten"
 LOG_INDEX_GAP = "log_index_gap"
+CHECKPOINT_BAD_SIGNATURE = "checkpoint_bad_signature"
+CHECKPOINT_WRONG_ORIGIN = "checkpoint_wrong_origin"
+CHECKPOINT_ROW_MISMATCH = "checkpoint_row_mismatch"
+CHECKPOINT_MISMATCH = "checkpoint_mismatch"
+CHECKPOINT_BEYOND_LOG = "checkpoint_beyond_log"
+CHECKPOINTS_INCONSISTENT = "checkpoints_inconsistent"
+LOG_KEY_OWNER = "log"  # the log key: registered by the registry for owner "log", purpose "log"
 
 _SAFE_LABEL = re.compile(r"^[A-Za-z0-9_.:/-]{1,80}$")
 
@@ -144,6 +161,7 @@ def audit(settings: Settings, progress: Progress | None = None) -> AuditReport:
         try:
             auditor = _Auditor(instance, contiguous_ids=not settings.uses_postgres,
                                index=views.index(), index_position=views.positions.get(TransparencyLogView.name, 0))
+            auditor.tree = _TreeAudit(auditor, instance.origin, views, _lookup_in(recorder))
             try:
                 last = recorder.max_notification_id() or 0
                 start: int | None = None
@@ -161,6 +179,7 @@ def audit(settings: Settings, progress: Progress | None = None) -> AuditReport:
                 raise AuditError(f"cannot read the event log: {type(e).__name__}: {e}") from e
             auditor.finish()
             auditor.check_views(views.positions)
+            auditor.tree.finish()
         finally:
             factory.close()
     finally:
@@ -201,6 +220,40 @@ class _IndexRow:
     originator_version: int
 
 
+@dataclass(frozen=True)
+class _Event:
+    """An event as the tree audit names it: from the log (with its topic) or from the views (without)."""
+
+    nid: int | None
+    originator_id: str | None
+    originator_version: int | None
+    topic: str | None = None
+
+    def same_event(self, other: _Event) -> bool:
+        return (self.originator_id, self.originator_version) == (other.originator_id, other.originator_version)
+
+    def text(self) -> str:
+        return (f"event {_label(self.originator_id)} v{self.originator_version} "
+                f"(notification {self.nid})")
+
+
+@dataclass(frozen=True)
+class _ViewLeaf:
+    """Leaf ``position`` as the views hashed it, and the event they applied there (None if its index row is gone)."""
+
+    position: int
+    hash: bytes | None
+    event: _Event | None
+
+
+def _hex_or_none(value: Any) -> bytes | None:
+    try:
+        digest = bytes.fromhex(str(value))
+    except ValueError:
+        return None
+    return digest if len(digest) == 32 else None
+
+
 class _Views:
     """The view store, read only: how far each view has applied the log, and the log index view's rows.
 
@@ -214,6 +267,7 @@ class _Views:
         self.positions: dict[str, int] = {}
         self.factory: Any = None
         self.store: Any = None
+        self.checkpoint_limit: int | None = None  # the largest checkpoint when the audit began (None: none)
         env = dict(settings.views_env())
         if not settings.uses_postgres and not (settings.data_dir.resolve() / "views.sqlite").is_file():
             return
@@ -239,6 +293,14 @@ class _Views:
         except PersistenceError as e:
             self.close()
             raise AuditError(f"cannot read the views' positions: {type(e).__name__}: {e}") from e
+        # Checkpoints are signed after the views applied the events they cover, so every checkpoint that exists
+        # now covers events that were in the log before the walk starts. Later ones are not this audit's business.
+        try:
+            with self.store.transaction(commit=False) as c:
+                row = c.execute("SELECT MAX(tree_size) AS last FROM log_checkpoints").fetchone()
+            self.checkpoint_limit = int(row["last"]) if row and row["last"] is not None else None
+        except PersistenceError:
+            self.checkpoint_limit = None  # no checkpoint table: an instance from before the transparency log
 
     def index(self) -> Iterator[_IndexRow] | None:
         """The log index up to the position its view had reached, in notification order; None if absent."""
@@ -269,6 +331,69 @@ class _Views:
                 (after, limit, PAGE_SIZE)).fetchall()
         return [_IndexRow(int(r["position"]), int(r["notification_id"]), str(r["originator_id"]),
                           int(r["originator_version"])) for r in rows]
+
+    def leaves(self) -> Iterator[_ViewLeaf] | None:
+        """The views' leaf hashes (view_merkle_nodes level 0) with the event each was applied for, in position
+        order; None if the views hold no tree."""
+        if self.store is None:
+            return None
+        try:
+            first = self._leaf_page(-1)
+        except PersistenceError:
+            return None
+        return self._leaf_rows(first)
+
+    def _leaf_rows(self, page: list[_ViewLeaf]) -> Iterator[_ViewLeaf]:
+        while page:
+            yield from page
+            if len(page) < PAGE_SIZE:
+                return
+            try:
+                page = self._leaf_page(page[-1].position)
+            except PersistenceError as e:
+                raise AuditError(f"cannot read the views' Merkle tree: {type(e).__name__}: {e}") from e
+
+    def _leaf_page(self, after: int) -> list[_ViewLeaf]:
+        with self.store.transaction(commit=False) as c:
+            rows = c.execute(
+                "SELECT n.idx AS position, n.hash AS hash, i.notification_id AS nid, i.originator_id AS oid, "
+                "i.originator_version AS version FROM view_merkle_nodes n "
+                "LEFT JOIN view_log_index i ON i.position = n.idx "
+                "WHERE n.level = 0 AND n.idx > ? ORDER BY n.idx LIMIT ?", (after, PAGE_SIZE)).fetchall()
+        return [_ViewLeaf(int(r["position"]), _hex_or_none(r["hash"]),
+                          None if r["nid"] is None else _Event(int(r["nid"]), str(r["oid"]), int(r["version"])))
+                for r in rows]
+
+    def position_of(self, event: _Event) -> int | None:
+        """Where the views put ``event`` (by originator id and version) in their tree, if anywhere."""
+        if self.store is None:
+            return None
+        try:
+            with self.store.transaction(commit=False) as c:
+                row = c.execute("SELECT MIN(position) AS position FROM view_log_index "
+                                "WHERE originator_id = ? AND originator_version = ?",
+                                (event.originator_id, event.originator_version)).fetchone()
+        except PersistenceError:
+            return None
+        return int(row["position"]) if row and row["position"] is not None else None
+
+    def checkpoints(self) -> Iterator[dict[str, Any]]:
+        """Every stored checkpoint row up to the largest one there was when the audit began, by tree size."""
+        if self.store is None or self.checkpoint_limit is None:
+            return
+        after = -1
+        while True:
+            try:
+                with self.store.transaction(commit=False) as c:
+                    rows = c.execute("SELECT tree_size, root, note FROM log_checkpoints WHERE tree_size > ? "
+                                     "AND tree_size <= ? ORDER BY tree_size LIMIT ?",
+                                     (after, self.checkpoint_limit, PAGE_SIZE)).fetchall()
+            except PersistenceError as e:
+                raise AuditError(f"cannot read the log's checkpoints: {type(e).__name__}: {e}") from e
+            yield from rows
+            if len(rows) < PAGE_SIZE:
+                return
+            after = int(rows[-1]["tree_size"])
 
     def close(self) -> None:
         if self.factory is not None:
@@ -352,6 +477,7 @@ class _Auditor:
         self.index_position = index_position if index is not None else 0
         self.index_next: _IndexRow | None = next(index, None) if index is not None else None
         self.next_position = 0
+        self.tree: _TreeAudit | None = None  # the transparency log's checks, fed every event in log order
 
     def problem(self, note: Notification | None, reason: str, message: str, *, originator_id: str | None = None,
                 originator_version: int | None = None, notification_id: int | None = None) -> None:
@@ -365,6 +491,7 @@ class _Auditor:
 
     def check(self, note: Notification) -> None:
         self.events_checked += 1
+        before = len(self.problems)
         self._check_notification_id(note)
         self._track_version(note)
         self._check_index(note)
@@ -373,6 +500,8 @@ class _Auditor:
         except Exception as e:  # a row mangled beyond what the checks expect is still only a reported problem
             self.problem(note, UNDECODABLE, f"{_where(note)}: "
                                             f"row cannot be checked ({type(e).__name__})")
+        if self.tree is not None:
+            self.tree.add(note, named=any(p.notification_id == note.id for p in self.problems[before:]))
 
     def _check_notification_id(self, note: Notification) -> None:
         # SQLite rowids are handed out as max + 1 and never skipped, so a hole is a deleted row.

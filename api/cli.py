@@ -86,6 +86,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return audit_main(args)
 
 
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from api.monitor import main as monitor_main
+
+    return monitor_main(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vledger", description="Signed volunteer service records and certificates")
     sub = p.add_subparsers(dest="command", required=True)
@@ -107,6 +113,15 @@ def parser() -> argparse.ArgumentParser:
     verify = add("verify", cmd_verify, "verify a certificate code or URL")
     verify.add_argument("code", help="QR text, URL or bare code")
     verify.add_argument("--server", default=None, help="ask a running server instead of the local instance")
+    monitor = sub.add_parser("monitor", help="check from outside, through the public log endpoints only, that "
+                             "the server's log only grew; exit 0 consistent, 1 history rewritten, 2 error")
+    monitor.set_defaults(handler=cmd_monitor)
+    monitor.add_argument("--server", required=True, help="base URL of the vledger server")
+    monitor.add_argument("--state", default="vledger-monitor.json",
+                         help="JSON file with the last accepted checkpoint (default: ./vledger-monitor.json)")
+    monitor.add_argument("--key", default=None, help="the log's note verifier key name+hex8+base64, obtained out "
+                         "of band (safer than trusting the server's /log/key on the first run)")
+    monitor.add_argument("--json", action="store_true", help="print the outcome as JSON")
     return p
 
 

@@ -76,7 +76,7 @@ class Organization(VledgerAggregate):
         name = check_text("name", name, max_length=100)
         purpose = check_text("charter_purpose", charter_purpose, max_length=1000)
         region = check_text("region_code", region_code, max_length=12, required=False) or None
-        if region is not None and not (region.isdigit() and len(region) in (6, 9, 12)):
+        if region is not None and not (region.isascii() and region.isdigit() and len(region) in (6, 9, 12)):
             raise InvalidFieldError("region_code", "expected a 6-, 9- or 12-digit administrative division code")
         code = check_credit_code(credit_code)
         return cls._create(

@@ -33,7 +33,7 @@ def check_phone(phone: str | None) -> str | None:
     digits = phone.strip().replace("-", "").replace(" ", "")
     if digits.startswith("+86"):
         digits = digits[3:]
-    if not digits.isdigit() or not 7 <= len(digits) <= 12:
+    if not (digits.isascii() and digits.isdigit()) or not 7 <= len(digits) <= 12:
         raise InvalidFieldError("phone", "expected 7 to 12 digits, optionally with +86")
     return digits
 

@@ -73,6 +73,10 @@ def parse_note(data: str) -> Note:
         if len(parts) != 2:
             raise NoteError("malformed signature line")
         try:
+            check_key_name(parts[0])  # signed-note: a signature line naming no valid key makes the note malformed
+        except ValueError:
+            raise NoteError("a signature line's key name must be non-empty, without spaces or '+'") from None
+        try:
             raw = base64.b64decode(parts[1], validate=True)
         except binascii.Error:
             raise NoteError("signature is not base64") from None
@@ -95,7 +99,10 @@ class Verifier:
         try:
             name, kid_hex, encoded = vkey.strip().split("+", 2)  # base64 may itself contain "+"
             raw = base64.b64decode(encoded, validate=True)
+            if len(kid_hex) != 8:  # exactly 8 hex digits (bytes.fromhex would also skip spaces)
+                raise ValueError(kid_hex)
             kid = bytes.fromhex(kid_hex)
+            check_key_name(name)
         except (ValueError, binascii.Error):
             raise NoteError("a verifier key is name+hex8+base64") from None
         if len(kid) != 4 or raw[:1] != ED25519_TYPE or len(raw) != 33:
@@ -123,7 +130,7 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if len(lines) < 4 or not lines[0]:
         raise NoteError("a checkpoint has an origin, a size and a root hash line")
     origin, size_text, root_text = lines[0], lines[1], lines[2]
-    if not size_text.isdigit() or (size_text.startswith("0") and size_text != "0"):
+    if not (size_text.isascii() and size_text.isdigit()) or (size_text.startswith("0") and size_text != "0"):
         raise NoteError("the tree size must be a decimal number without leading zeros")
     try:
         root = base64.b64decode(root_text, validate=True)

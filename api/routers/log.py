@@ -17,7 +17,7 @@ MAX_INDEX = 2**63 - 1  # log sizes fit a signed 64-bit integer; anything larger 
 
 def number(name: str, text: str) -> int:
     """Indexes and sizes arrive as text and are judged here, so every bad one is a 400 naming it."""
-    if not text.isdigit() or int(text) > MAX_INDEX:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_INDEX:  # str.isdigit also accepts "²", "١"
         raise LogRequestError(f"{name} must be a whole number from 0 to {MAX_INDEX}, found {text[:30]!r}")
     return int(text)
 

@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
+from api.application import VledgerApplication
+from api.settings import Settings
 from tests.api.http_world import (
     FULL_NAME,
     ID_NUMBER,
@@ -25,9 +28,6 @@ from tests.api.http_world import (
     bearer,
     created,
 )
-
-from api.application import VledgerApplication
-from api.settings import Settings
 
 WRONG_CHECK_DIGIT = ID_NUMBER[:-1] + "3"  # the right check character is X
 

@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
+from api.application import VledgerApplication
+from api.settings import Settings
+from domain.certificate_code import MAX_NAME_BYTES
 from tests.api.http_world import (
     FULL_NAME,
     ID_NUMBER,
@@ -22,10 +26,6 @@ from tests.api.http_world import (
     payload_of,
     version_of,
 )
-
-from api.application import VledgerApplication
-from api.settings import Settings
-from domain.certificate_code import MAX_NAME_BYTES
 
 PUBLIC_URL_30 = "https://verify.example-orgs.cn"
 MAX_QR_VERSION = 10

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.api.http_world import ID_NUMBER, activity_body, bearer
 
 STARTUP_LIMIT_SECONDS = 60  # a bound on the wait, not a performance assertion

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
-from tests.api.http_world import World, assert_error_body, bearer, build_world, code_of, make_client
 
 import api.routers
 from api.application import VledgerApplication
 from api.http import create_app
 from api.settings import Settings
+from tests.api.http_world import World, assert_error_body, bearer, build_world, code_of, make_client
 
 ROLES = ("none", "bad_token", "registry", "own_org", "other_org", "volunteer", "other_volunteer")
 

@@ -9,6 +9,8 @@ import logging
 from typing import Any
 
 import pytest
+from httpx import Response
+
 from tests.api.http_world import (
     FULL_NAME,
     ID_NUMBER,
@@ -21,7 +23,6 @@ from tests.api.http_world import (
     decode_qr,
     payload_of,
 )
-from httpx import Response
 
 WRONG_CHECK_DIGIT = ID_NUMBER[:-1] + "3"
 NEW_ID_NUMBER = "310104198812046910"

@@ -18,10 +18,10 @@ from decimal import Decimal
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from tests.api.http_world import World, assert_error_body, code_of, payload_of, text_of
 
 from domain.certificate_code import CertificateClaims, claims_bytes, decode, encode, signing_message, to_text
 from keys.ids import key_id
+from tests.api.http_world import World, assert_error_body, code_of, payload_of, text_of
 
 # Payload layout of domain/certificate_code.py (big-endian):
 # version u8 | certificate id 16 | key id 4 | issue date u16 | period start u16 | period end u16 |
