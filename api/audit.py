@@ -36,11 +36,13 @@ never the contents of an event's state (ID numbers and names live there).
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import re
+import struct
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
@@ -69,7 +71,9 @@ from domain.signing_key import SigningKey
 from keys.errors import EventSignatureError
 from keys.keyring import KeyInfo, Keyring
 from keys.mapper import SealedState, check_key_authority, check_stored_signature, signing_bytes_of, unseal
-from projections.transparency import TransparencyLogView
+from keys.notes import Note, Verifier, parse_checkpoint, parse_note
+from projections import merkle
+from projections.transparency import TransparencyLogView, leaf_data
 
 Progress = Callable[[int, int], None]
 
@@ -232,9 +236,11 @@ class _Event:
     def same_event(self, other: _Event) -> bool:
         return (self.originator_id, self.originator_version) == (other.originator_id, other.originator_version)
 
+    def name(self) -> str:
+        return f"event {_label(self.originator_id)} v{self.originator_version}"
+
     def text(self) -> str:
-        return (f"event {_label(self.originator_id)} v{self.originator_version} "
-                f"(notification {self.nid})")
+        return f"{self.name()} (notification {self.nid})"
 
 
 @dataclass(frozen=True)
@@ -584,6 +590,8 @@ class _Auditor:
                 return
             self.keyring.add(new_key)
             self._resolve_pending(new_key, note.id)
+            if self.tree is not None:
+                self.tree.learn(new_key)
 
     def _check_authority(self, note: Notification, event: Any) -> bool:
         """Step 4: a valid signature proves who made an event, not that they may write to this aggregate."""
@@ -706,6 +714,418 @@ class _Auditor:
         self.problem(None, LOG_SHORTER_THAN_VIEWS,
                      f"the log ends at notification {self.last_id}, but views applied events up to {furthest}: "
                      f"{names}; events were deleted from the end of the log", notification_id=self.last_id + 1)
+
+
+# -- the transparency log: the tree recomputed from the events, against every signed checkpoint ----------------
+
+UNREADABLE_LEAF = b"vledger/audit/unreadable\n"  # never the start of real leaf data (projections/transparency.py)
+
+
+class _Range:
+    """A compact range: the perfect subtrees tiling leaves [start, end), as (level, index, hash), left to right.
+
+    A leaf appended merges with its left sibling while that sibling is on the stack, so at most
+    log2(end - start) + 1 nodes are held. From start 0 their right fold is the RFC 9162 root of ``end`` leaves;
+    a consistency proof from size a to size b only needs the nodes of the ranges [0, a) and [a, b).
+    """
+
+    def __init__(self, start: int = 0) -> None:
+        self.end = start
+        self.nodes: list[tuple[int, int, bytes]] = []
+
+    def append(self, leaf: bytes) -> None:
+        level, index, digest = 0, self.end, leaf
+        self.end += 1
+        while index & 1 and self.nodes and self.nodes[-1][:2] == (level, index - 1):
+            digest = merkle.node_hash(self.nodes.pop()[2], digest)
+            level, index = level + 1, index >> 1
+        self.nodes.append((level, index, digest))
+
+    def root(self) -> bytes:
+        """The root of leaves [0, end) (meaningful for a range that starts at 0)."""
+        return merkle.fold([digest for _, _, digest in self.nodes]) if self.nodes else merkle.EMPTY_ROOT
+
+    def hashes(self) -> dict[merkle.Node, bytes]:
+        return {(level, index): digest for level, index, digest in self.nodes}
+
+
+def _leaf_of(note: Notification) -> bytes:
+    """The leaf hash of an event as the log holds it now; a row too mangled to encode gets a leaf of its own that
+    no real leaf can equal (it is reported by the event checks)."""
+    try:
+        if isinstance(note.state, (bytearray, memoryview)):
+            note = replace(note, state=bytes(note.state))
+        return merkle.leaf_hash(leaf_data(note))
+    except Exception:
+        return merkle.leaf_hash(UNREADABLE_LEAF + struct.pack(">q", note.id))
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode()
+
+
+def _lookup_in(recorder: ApplicationRecorder) -> Callable[[_Event], bool | None]:
+    """Whether an event (by originator id and version) is anywhere in the log: one indexed query."""
+
+    def in_log(event: _Event) -> bool | None:
+        try:
+            oid, version = UUID(str(event.originator_id)), int(event.originator_version or 0)
+        except (ValueError, TypeError):
+            return None
+        try:
+            return bool(recorder.select_events(oid, gt=version - 1, lte=version, limit=1))
+        except PersistenceError:
+            return None
+
+    return in_log
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    size: int
+    root: bytes
+    origin: str
+    note: Note
+
+
+@dataclass(frozen=True)
+class _Difference:
+    """Leaf ``position`` is not the leaf the views hashed there: the event the log holds now, and the one
+    the views applied there (None if their index row is gone)."""
+
+    position: int
+    now: _Event
+    was: _Event | None
+
+
+@dataclass
+class _MismatchRun:
+    """Successive signed checkpoints that do not match the recomputed tree: reported as one problem."""
+
+    first: int
+    last: int
+    count: int
+    signed_root: bytes
+    log_root: bytes
+    views_root: bytes | None
+    difference: _Difference | None  # the first unexplained differing leaf, when the views reproduce the root
+    since: int  # the size of the last checkpoint the log still matched (0: none)
+    since_nid: int | None  # the notification at leaf ``since`` and at leaf ``first - 1``
+    until_nid: int | None
+
+
+@dataclass
+class _InconsistentRun:
+    """Successive pairs of checkpoints that no consistency proof from the recomputed tree links."""
+
+    old: int
+    new: int
+    count: int
+    last: int
+
+
+class _TreeAudit:
+    """Recomputes the Merkle tree from the events as the walk meets them, and checks every stored checkpoint
+    when the walk reaches its tree size: its signature (by a log key the log registered before that size), its
+    origin, its root against the recomputed one, and its consistency with the previous valid checkpoint.
+
+    Memory: two compact ranges (the log's tree, and the views' leaves for comparison) and the nodes of the last
+    valid checkpoint's range, all O(log n); problems are reported per run of successive checkpoints, so a deletion
+    early in a long log is one problem, not one per later checkpoint.
+    """
+
+    def __init__(self, auditor: _Auditor, origin: str, views: _Views,
+                 in_log: Callable[[_Event], bool | None]) -> None:
+        self.auditor = auditor
+        self.origin = origin
+        self.views = views
+        self.in_log = in_log
+        self.tree = _Range()
+        self.view_leaves = views.leaves()
+        self.view_next = next(self.view_leaves, None) if self.view_leaves is not None else None
+        self.view_tree = _Range()  # grows while the views' leaves are contiguous
+        self.first_difference: _Difference | None = None
+        self.unexplained: _Difference | None = None
+        self.annotated = False
+        self.last: tuple[int, bytes, bool] | None = None  # (size, signed root, agrees) of the last valid checkpoint
+        self.last_nodes: dict[merkle.Node, bytes] = {}
+        self.since_last = _Range()
+        self.matched: int = 0
+        self.matched_nid: int | None = None
+        self.last_nid: int | None = None
+        self.mismatch: _MismatchRun | None = None
+        self.inconsistent: _InconsistentRun | None = None
+        self.log_keys: list[KeyInfo] = []  # log keys the walk has learned so far, in log order
+        self.checkpoint_rows = views.checkpoints()
+        self.pending = self._next_checkpoint()
+        self._due()
+
+    def learn(self, key: KeyInfo) -> None:
+        """A key registration the event checks accepted (signed by a registry key)."""
+        if key.owner == LOG_KEY_OWNER and key.purpose == LOG_KEY_OWNER and key not in self.log_keys:
+            self.log_keys.append(key)
+
+    # -- the walk -------------------------------------------------------------------------------------------
+
+    def add(self, note: Notification, *, named: bool) -> None:
+        """Leaf ``tree.end`` is ``note``; ``named`` if a check above reported a problem at this notification."""
+        position = self.tree.end
+        leaf = _leaf_of(note)
+        self.tree.append(leaf)
+        self.since_last.append(leaf)
+        if position == self.matched:
+            self.matched_nid = note.id
+        self.last_nid = note.id
+        view = self._view_leaf(position)
+        if view is not None and view.hash is not None:
+            if self.view_tree.end == position:
+                self.view_tree.append(view.hash)
+            if view.hash != leaf:
+                now = _Event(note.id, _oid_text(note.originator_id), note.originator_version, str(note.topic))
+                self._differs(_Difference(position, now, view.event), named)
+        self._due()
+
+    def _view_leaf(self, position: int) -> _ViewLeaf | None:
+        while self.view_next is not None and self.view_next.position < position:
+            self.view_next = next(self.view_leaves, None) if self.view_leaves is not None else None
+        return self.view_next if self.view_next is not None and self.view_next.position == position else None
+
+    def _differs(self, difference: _Difference, named: bool) -> None:
+        if self.first_difference is None:
+            self.first_difference = difference
+        if self.unexplained is None and not self._explained(difference, named):
+            self.unexplained = difference
+
+    def _explained(self, difference: _Difference, named: bool) -> bool:
+        """A changed leaf that a check above already named at this very notification: the event there fails
+        its signature or another check, or replaced an event that is gone from the log. A reordered event is not
+        explained: the checks above see it replaced, only the tree sees that it moved."""
+        was, now = difference.was, difference.now
+        if not named or was is None or was.nid != now.nid:
+            return False
+        return was.same_event(now) or self.in_log(was) is False
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+
+    def _next_checkpoint(self) -> _Checkpoint | None:
+        for row in self.checkpoint_rows:
+            size = int(row["tree_size"])
+            try:
+                note = parse_note(str(row["note"]))
+                body = parse_checkpoint(note.text)
+            except VledgerError as e:
+                self._problem(CHECKPOINT_BAD_SIGNATURE, f"the stored checkpoint of tree size {size} is not a "
+                                                        f"well-formed signed checkpoint note: {e.message}")
+                continue
+            if body.size != size:
+                self._problem(CHECKPOINT_ROW_MISMATCH, f"the checkpoint stored under tree size {size} is a note "
+                                                       f"for tree size {body.size}: the row was edited")
+                continue
+            if _hex_or_none(row["root"]) != body.root:
+                self._problem(CHECKPOINT_ROW_MISMATCH, f"the stored root of the checkpoint of tree size {size} is "
+                                                       "not the root its signed note commits to: the row was edited")
+            return _Checkpoint(size, body.root, body.origin, note)
+        return None
+
+    def _due(self) -> None:
+        """Check every checkpoint of the size the walk has reached (sizes are unique, read in order)."""
+        while self.pending is not None and self.pending.size <= self.tree.end:
+            checkpoint, self.pending = self.pending, self._next_checkpoint()
+            if self._signed(checkpoint):
+                self._compare(checkpoint)
+
+    def _signed(self, checkpoint: _Checkpoint) -> bool:
+        """Signed by a log key that the log registered (through a registry key) before this tree size, for this
+        instance's origin."""
+        keys = self.log_keys
+        if not any(Verifier(k.name, k.key_id, k.public_key).verifies(checkpoint.note) for k in keys):
+            known = (f"log key(s) {', '.join(k.kid for k in keys)}" if keys else "no log key at all")
+            self._problem(CHECKPOINT_BAD_SIGNATURE,
+                          f"the checkpoint of tree size {checkpoint.size} carries no signature that verifies with a "
+                          f"log key registered in the log before it (the log registered {known}): the note was "
+                          "edited or forged")
+            return False
+        if checkpoint.origin != self.origin:
+            self._problem(CHECKPOINT_WRONG_ORIGIN, f"the checkpoint of tree size {checkpoint.size} is for origin "
+                                                   f"{_label(checkpoint.origin)}, not this instance's "
+                                                   f"{_label(self.origin)}")
+            return False
+        return True
+
+    def _compare(self, checkpoint: _Checkpoint) -> None:
+        size = checkpoint.size
+        root = self.tree.root()
+        views_root = self.view_tree.root() if self.view_tree.end == size else None
+        if root == checkpoint.root:
+            agrees = True
+            self._close_mismatch()
+            self.matched, self.matched_nid = size, None
+        elif (views_root == checkpoint.root and self.first_difference is not None
+              and self.first_difference.position < size
+              and (self.unexplained is None or self.unexplained.position >= size)):
+            # The views reproduce the signed root, so their leaves are the signed ones: every leaf that differs
+            # from them is an event a check above already named. Say it there, once, instead of again here.
+            agrees = True
+            self._close_mismatch()
+            self._annotate(size)
+        else:
+            agrees = False
+            self._mismatch(checkpoint, root, views_root)
+        self._check_consistency(checkpoint, agrees)
+        self.last = (size, checkpoint.root, agrees)
+        self.last_nodes = self.tree.hashes()
+        self.since_last = _Range(size)
+
+    def _mismatch(self, checkpoint: _Checkpoint, root: bytes, views_root: bytes | None) -> None:
+        run = self.mismatch
+        if run is not None:
+            run.last, run.count = checkpoint.size, run.count + 1
+            return
+        authenticated = views_root is not None and views_root == checkpoint.root
+        self.mismatch = _MismatchRun(
+            first=checkpoint.size, last=checkpoint.size, count=1, signed_root=checkpoint.root, log_root=root,
+            views_root=views_root, difference=self.unexplained if authenticated else None, since=self.matched,
+            since_nid=self.matched_nid, until_nid=self.last_nid)
+
+    def _check_consistency(self, checkpoint: _Checkpoint, agrees: bool) -> None:
+        """RFC 9162: a consistency proof from the previous valid checkpoint to this one, computed from the
+        recomputed tree, must link both signed roots."""
+        if self.last is None:
+            return
+        old, old_root, old_agrees = self.last
+        nodes = {**self.last_nodes, **self.since_last.hashes()}
+        try:
+            proof = merkle.consistency_proof(old, checkpoint.size,
+                                             lambda keys: {k: nodes[k] for k in keys if k in nodes})
+            consistent = merkle.verify_consistency(old, checkpoint.size, old_root, checkpoint.root, proof)
+        except merkle.ProofError:
+            consistent = False
+        if consistent or (old_agrees and agrees):  # consistent, or only through events named above
+            self._close_inconsistent()
+            return
+        run = self.inconsistent
+        if run is not None and run.last == old:
+            run.last, run.count = checkpoint.size, run.count + 1
+            return
+        self._close_inconsistent()
+        self.inconsistent = _InconsistentRun(old, checkpoint.size, 1, checkpoint.size)
+
+    def _annotate(self, size: int) -> None:
+        if self.annotated or self.first_difference is None:
+            return
+        self.annotated = True
+        nid = self.first_difference.now.nid
+        for i, p in enumerate(self.auditor.problems):
+            if p.notification_id == nid:
+                self.auditor.problems[i] = replace(p, message=(
+                    f"{p.message}; the signed checkpoints from tree size {size} on commit to what this "
+                    "notification held when it was logged, not to what it holds now"))
+                return
+
+    # -- reports ------------------------------------------------------------------------------------------------
+
+    def _problem(self, reason: str, message: str, event: _Event | None = None) -> None:
+        self.auditor.problems.append(AuditProblem(
+            notification_id=event.nid if event else None,
+            originator_id=_label(event.originator_id) if event and event.originator_id is not None else None,
+            originator_version=event.originator_version if event else None,
+            topic=event.topic if event else None, reason=reason, message=message))
+
+    def _describe(self, difference: _Difference) -> tuple[_Event, str]:
+        """What happened at the first differing leaf, and which event to name for it."""
+        p, now, was = difference.position, difference.now, difference.was
+        if was is None:
+            return now, (f"leaf {p} now holds {now.text()}, and the views' record of which event they hashed "
+                         "there is gone")
+        if was.same_event(now):
+            if was.nid == now.nid:
+                return now, (f"{now.text()} changed after it was logged: its stored state, signature or topic is "
+                             "not what the signed tree holds")
+            return now, f"{now.text()} was moved there from notification {was.nid}"
+        in_log = self.in_log(was) is True
+        at = self.views.position_of(now)
+        if at is not None and in_log:
+            return now, (f"events were reordered: leaf {p} now holds {now.text()}, which the signed tree has at "
+                         f"leaf {at}, while {was.name()}, which the signed tree has there (at notification "
+                         f"{was.nid}), is still in the log but elsewhere")
+        if at is not None and at > p:
+            more = f", as were the {at - p - 1} event(s) after it" if at - p > 1 else ""
+            return was, (f"{was.text()}, leaf {p} of the signed tree, was deleted{more}: leaf {p} now holds "
+                         f"{now.text()}, which the signed tree has at leaf {at}")
+        if in_log:
+            return now, (f"{now.text()} was inserted at leaf {p}, before {was.name()}, which the signed tree "
+                         f"has there (at notification {was.nid}) and the log now holds later")
+        return now, (f"{was.text()}, leaf {p} of the signed tree, is gone from the log, and {now.text()}, which "
+                     "the signed tree does not hold, took its place")
+
+    def _close_mismatch(self) -> None:
+        run, self.mismatch = self.mismatch, None
+        if run is None:
+            return
+        if run.count == 1:
+            head = f"the signed checkpoint of tree size {run.first} does not match"
+        else:
+            head = f"{run.count} signed checkpoints, of tree sizes {run.first} to {run.last}, do not match"
+        head += (f" the tree recomputed from the log (at tree size {run.first}: signed root "
+                 f"{_b64(run.signed_root)}, recomputed {_b64(run.log_root)})")
+        if run.difference is not None:
+            event, what = self._describe(run.difference)
+            self._problem(CHECKPOINT_MISMATCH, f"{head}; the views' leaf hashes reproduce the signed root, and the "
+                                               f"first leaf that differs is leaf {run.difference.position}: {what}",
+                          event)
+            return
+        if run.views_root is None:
+            why, rebuilt = "the views hold no tree of that size to compare leaves with", ""
+        elif run.views_root == run.log_root:
+            why, rebuilt = "the views' leaf hashes agree with the log, not with the checkpoint", \
+                " (and the views rebuilt from the log)"
+        else:
+            why, rebuilt = "the views' leaf hashes do not reproduce the signed root either", ""
+        if run.first - run.since == 1:
+            where = f"leaf {run.since} (notification {run.until_nid}) was"
+        else:
+            where = (f"events among leaves {run.since} to {run.first - 1} (notifications {run.since_nid} to "
+                     f"{run.until_nid}) were")
+        since = (f"after the last checkpoint the log still matches (tree size {run.since})" if run.since
+                 else "and no earlier checkpoint matches")
+        self._problem(CHECKPOINT_MISMATCH,
+                      f"{head}; {why}, so no leaf can be named: either {where} deleted, inserted, reordered or "
+                      f"changed{rebuilt}, {since}, or the checkpoint was signed over a tree this log never held")
+
+    def _close_inconsistent(self) -> None:
+        run, self.inconsistent = self.inconsistent, None
+        if run is None:
+            return
+        more = (f"; {run.count - 1} later pair(s) of successive checkpoints, up to tree size {run.last}, are "
+                "inconsistent too" if run.count > 1 else "")
+        self._problem(CHECKPOINTS_INCONSISTENT,
+                      f"the signed checkpoints of tree sizes {run.old} and {run.new} are inconsistent: no RFC 9162 "
+                      f"consistency proof from the tree recomputed from the log links their roots, so the log as "
+                      f"it is now does not extend the one signed at tree size {run.old} to the one signed at "
+                      f"{run.new}{more}")
+
+    def finish(self) -> None:
+        """Checkpoints the walk never reached commit to events the log no longer holds."""
+        size = self.tree.end
+        first, last, count = None, None, 0
+        while self.pending is not None:
+            checkpoint, self.pending = self.pending, self._next_checkpoint()
+            if self._signed(checkpoint):
+                first, last, count = first if first is not None else checkpoint.size, checkpoint.size, count + 1
+        self._close_mismatch()
+        self._close_inconsistent()
+        if not count:
+            return
+        span = (f"the signed checkpoint of tree size {first} commits" if count == 1 else
+                f"{count} signed checkpoints, of tree sizes {first} to {last}, commit")
+        # When the log is a prefix of the views' tree, the views' next leaf is the first event the log lacks.
+        view = self._view_leaf(size) if self.first_difference is None and self.view_tree.end == size else None
+        missing = view.event if view is not None else None
+        self._problem(CHECKPOINT_BEYOND_LOG,
+                      f"{span} to more events than the log holds ({size}): events were deleted from the log"
+                      + (f"; the views applied {missing.text()} at leaf {size}, the first one the log lacks"
+                         if missing is not None else ""), missing)
+
 
 
 # -- `vledger audit` -----------------------------------------------------------------------------------------
