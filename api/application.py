@@ -46,7 +46,7 @@ from domain.errors import (
 )
 from domain.organization import Organization
 from domain.people import mask_name
-from domain.record import ServiceRecord
+from domain.record import ServiceRecord, check_day_total, check_no_overlap, check_not_recorded_twice, service_day
 from domain.signing_key import SigningKey
 from domain.verdicts import Verdict
 from domain.volunteer import Volunteer, new_volunteer_number
@@ -55,7 +55,7 @@ from keys.ids import key_id
 from keys.keyring import KeyInfo, Keyring, Signer
 from keys.mapper import SigningMapper, unseal
 from keys.notes import Checkpoint, Verifier, parse_checkpoint, parse_note, signature_line, signed_note
-from keys.store import KeyStore, resolve_passphrase, write_private_file
+from keys.store import IdDigester, KeyStore, load_or_create_secret, resolve_passphrase, write_private_file
 from projections import merkle
 from projections.authority import AuthorityGuardView
 from projections.base import hours_of
@@ -113,6 +113,7 @@ def check_registered_by_registry(event: SigningKey.KeyRegistered) -> SigningKey.
     return event
 
 
+ID_SECRET_FILE = "id-digest.key"
 KEY_TOPICS = (get_topic(SigningKey.KeyRegistered),)
 
 
@@ -133,6 +134,7 @@ class VledgerApplication(Application[UUID]):
         self.key_store = KeyStore(settings.data_dir, passphrase)
         self.keyring = Keyring([self.instance.root_key], reload=self._load_keys)
         self.signer = Signer(self.keyring, self.key_store)
+        self.id_digest = IdDigester(load_or_create_secret(settings.data_dir, ID_SECRET_FILE))
         self._keys_lock = threading.RLock()
         self._keys_position: int | None = None
         super().__init__(env=settings.persistence_env())
@@ -140,7 +142,8 @@ class VledgerApplication(Application[UUID]):
         store = self._construct_view_store()
         self.views = ViewRunner(self.recorder, self.mapper, store, [
             AuthorityGuardView(store),  # first: it refuses a batch before any other view applies it
-            DirectoryView(store), RecordsView(store), VolunteerTotalsView(store, settings.star_thresholds),
+            DirectoryView(store), RecordsView(store, self.id_digest),
+            VolunteerTotalsView(store, settings.star_thresholds),
             CertificatesView(store), HistoryView(store), TransparencyLogView(store),
         ])
         self.checkpoints = CheckpointStore(store)
@@ -326,7 +329,7 @@ class VledgerApplication(Application[UUID]):
 
     def register_volunteer(self, principal: Principal, org_id: UUID, *, name: str, id_number: str,
                            id_type: str = "resident_id", gender: str | None = None,
-                           phone: str | None = None) -> dict[str, Any]:
+                           phone: str | None = None, guardian_consent: bool = False) -> dict[str, Any]:
         """An organization registers a volunteer; the volunteer gets a token for their own data."""
         check_acts_for(principal, org_id)
         self.load(Organization, org_id, "organization")
@@ -334,7 +337,12 @@ class VledgerApplication(Application[UUID]):
         number = self._unused(lambda: new_volunteer_number(now), "view_volunteers", "volunteer_number")
         volunteer = Volunteer.register(now=now, actor=principal.actor, org_id=org_id, name=name,
                                        id_number=id_number, id_type=id_type, gender=gender, phone=phone,
-                                       volunteer_number=number)
+                                       volunteer_number=number, guardian_consent=guardian_consent)
+        with self.read() as c:
+            if c.execute("SELECT 1 AS found FROM view_volunteers WHERE org_id = ? AND id_digest = ?",
+                         (str(org_id), self.id_digest(volunteer.id_type, volunteer.id_number))).fetchone():
+                raise ConflictError("a volunteer with this ID document is already registered with this organization",
+                                    code="duplicate_volunteer")
         token, secret = self._new_token(now, principal.actor, str(org_id), "volunteer", str(volunteer.id), org_id)
         self.save_and_project(volunteer, token)
         log.info("volunteer registered id=%s org=%s", volunteer.id, org_id)
@@ -380,11 +388,18 @@ class VledgerApplication(Application[UUID]):
         if volunteer.org_id != activity.org_id:
             raise InvalidFieldError("volunteer_id", "the volunteer is not registered with this organization",
                                     code="volunteer_of_other_organization")
+        # Built first so that the command's own fields are checked first; nothing is saved until the rules
+        # across the volunteer's other records below have passed.
         record = ServiceRecord.record(now=self.clock(), actor=principal.actor, org_id=activity.org_id,
                                       activity_id=activity.id, activity_hours=activity.duration_hours,
                                       activity_end=activity.end,
                                       volunteer_id=volunteer.id, hours=hours, content=content,
                                       evaluation=evaluation, paper_recorded_on=paper_recorded_on)
+        others = self._service_of(volunteer.id)
+        check_not_recorded_twice(activity.id, [o["activity_id"] for o in others])
+        check_no_overlap((activity.start, activity.end), [(o["start"], o["end"]) for o in others])
+        day = service_day(activity.start)
+        check_day_total(day, record.hours, [o["hours"] for o in others if service_day(o["start"]) == day])
         self.save_and_project(record)
         return {"id": str(record.id), "version": record.version, "warnings": []}
 
@@ -394,10 +409,34 @@ class VledgerApplication(Application[UUID]):
         record = self.load(ServiceRecord, record_id, "service record")
         check_acts_for(principal, record.org_id)
         activity = self.load(Activity, record.activity_id, "activity")
+        before = record.hours
         record.amend(now=self.clock(), actor=principal.actor, reason=reason, activity_hours=activity.duration_hours,
                      hours=hours, content=content, evaluation=evaluation)
+        if record.hours > before:
+            # Only a rise can break the 24-hour rule; lowering hours stays possible even on a day recorded before
+            # the rule existed. The record itself is left out of the day's other hours (its old value is replaced).
+            day = service_day(activity.start)
+            check_day_total(day, record.hours, [o["hours"] for o in self._service_of(record.volunteer_id)
+                                                if o["id"] != str(record.id) and service_day(o["start"]) == day])
         self.save_and_project(record)
         return {"id": str(record.id), "version": record.version}
+
+    def _service_of(self, volunteer_id: UUID) -> list[dict[str, Any]]:
+        """Every current record of one volunteer with its activity's span, in one query over the views.
+
+        Per volunteer id, across organizations: a person registered with two organizations is two Volunteer
+        aggregates with two ids, so hours recorded under the other id are not seen here (there is no identity
+        across organizations to join on). Read from the views before saving, as for unique public numbers:
+        two requests racing for the same volunteer can both pass.
+        """
+        with self.read() as c:
+            rows = c.execute("SELECT r.id AS id, r.activity_id AS activity_id, r.centi_hours AS centi_hours, "
+                             "a.start_at AS start_at, a.end_at AS end_at FROM view_records r "
+                             "JOIN view_activities a ON a.id = r.activity_id WHERE r.volunteer_id = ?",
+                             (str(volunteer_id),)).fetchall()
+        return [{"id": r["id"], "activity_id": UUID(r["activity_id"]), "hours": hours_of(r["centi_hours"]),
+                 "start": dt.datetime.fromisoformat(r["start_at"]), "end": dt.datetime.fromisoformat(r["end_at"])}
+                for r in rows]
 
     def get_record(self, principal: Principal, record_id: UUID) -> dict[str, Any]:
         with self.read() as c:

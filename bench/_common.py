@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -207,6 +208,23 @@ def make_fixture(data_dir: Path, database_url: str | None) -> Fixture:
     return Fixture(app=app, settings=settings, org_id=org_id, org=principal, activity_id=activity_id,
                    volunteer_id=UUID(volunteer["id"]), activity_hours=loaded.duration_hours,
                    activity_end=loaded.end)
+
+
+def new_volunteers(fx: Fixture, n: int) -> list[UUID]:
+    """n more volunteers (passport holders) of the fixture's organization: one volunteer is recorded at
+    most once per activity, so repeated record_service calls each need their own (registered untimed)."""
+    return [UUID(fx.app.register_volunteer(fx.org, fx.org_id, name="志愿者", id_type="passport",
+                                           id_number=f"E{uuid.uuid4().hex[:12].upper()}")["id"])
+            for _ in range(n)]
+
+
+def new_activities(fx: Fixture, n: int) -> list[UUID]:
+    """n more activities on successive days of 2026 (a certificate built from many records needs them)."""
+    start = dt.datetime(2026, 2, 1, 9, tzinfo=TZ)
+    return [UUID(fx.app.create_activity(
+        fx.org, fx.org_id, name=f"Park cleanup {i}", start=start + dt.timedelta(days=i),
+        end=start + dt.timedelta(days=i, hours=4), place="Chaoyang Park", recipients="park visitors",
+        content="litter picking", leader="李四", recorder="王五")["id"]) for i in range(n)]
 
 
 def new_records(fx: Fixture, n: int) -> list[Any]:

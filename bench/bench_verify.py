@@ -31,6 +31,7 @@ from _common import (  # noqa: E402
     bench_dir,
     load_average,
     make_fixture,
+    new_activities,
     new_records,
     postgres_schema,
     print_header,
@@ -45,8 +46,8 @@ KEY_ID_OFFSET = 1 + 16  # format version u8, certificate id 16 bytes, then the 4
 
 
 def issue_certificate(fx: Fixture, records: int) -> str:
-    for _ in range(records):
-        fx.app.record_service(fx.org, fx.activity_id, volunteer_id=fx.volunteer_id, hours="2.5",
+    for activity_id in new_activities(fx, records):
+        fx.app.record_service(fx.org, activity_id, volunteer_id=fx.volunteer_id, hours="2.5",
                               content="litter picking", evaluation="good")
     return fx.app.issue_certificate(fx.org, fx.volunteer_id)["qr_text"]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import bench_dir, make_fixture, postgres_schema, print_header  # noqa: E402
+from _common import bench_dir, make_fixture, new_volunteers, postgres_schema, print_header  # noqa: E402
 from bench_verify import forged_copy, issue_certificate  # noqa: E402
 
 LITERALS = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")  # values SQLite's trace expands
@@ -102,8 +102,9 @@ def main() -> int:
         try:
             qr_text = issue_certificate(fx, 10)
             postgres = url is not None
+            volunteers = iter(new_volunteers(fx, args.n + 10))  # one record per volunteer and activity
             report("VledgerApplication.record_service", postgres, args.n, lambda: fx.app.record_service(
-                fx.org, fx.activity_id, volunteer_id=fx.volunteer_id, hours="2.5", content="c", evaluation="e"))
+                fx.org, fx.activity_id, volunteer_id=next(volunteers), hours="2.5", content="c", evaluation="e"))
             report("VledgerApplication.verify (valid certificate)", postgres, args.n,
                    lambda: fx.app.verify(qr_text))
             forged = forged_copy(fx, qr_text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,6 +18,53 @@ def check_hours_within(hours: Decimal, activity_hours: Decimal) -> None:
         raise RuleViolationError(
             f"hours {hours} exceed the activity's duration of {activity_hours.quantize(Decimal('0.01'))} hours",
             code="hours_above_activity_duration",
+        )
+
+
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
+MAX_HOURS_PER_DAY = Decimal(24)
+
+Span = tuple[dt.datetime, dt.datetime]
+
+
+def service_day(activity_start: dt.datetime) -> dt.date:
+    """The calendar day, in China time (UTC+8), that an activity's hours count toward.
+
+    An activity that runs past midnight counts wholly toward the day it starts: hours are recorded per
+    activity, not per clock hour, so they are not split across the two days.
+    """
+    return activity_start.astimezone(CHINA_TIME).date()
+
+
+def check_not_recorded_twice(activity_id: UUID, other_activity_ids: Iterable[UUID]) -> None:
+    """One volunteer has at most one record per activity; a wrong one is amended, not recorded again."""
+    if activity_id in set(other_activity_ids):
+        raise RuleViolationError("the volunteer already has a record for this activity; amend that record instead",
+                                 code="duplicate_record")
+
+
+def check_no_overlap(activity_span: Span, other_spans: Iterable[Span]) -> None:
+    """A volunteer cannot serve at two activities at once: this activity's span may not overlap the span of any
+    activity the volunteer already has a record for. Spans are half-open, so one activity may start exactly
+    when the other ends."""
+    start, end = activity_span
+    for other_start, other_end in other_spans:
+        if start < other_end and other_start < end:
+            raise RuleViolationError(
+                f"the volunteer already has a record for an activity from {other_start.isoformat()} to "
+                f"{other_end.isoformat()}, which overlaps this activity ({start.isoformat()} to {end.isoformat()})",
+                code="overlapping_activities",
+            )
+
+
+def check_day_total(day: dt.date, hours: Decimal, other_hours_that_day: Iterable[Decimal]) -> None:
+    """A volunteer's recorded hours on one calendar day (see ``service_day``) cannot exceed 24."""
+    others = sum(other_hours_that_day, Decimal(0))
+    if hours + others > MAX_HOURS_PER_DAY:
+        raise RuleViolationError(
+            f"{hours} hours would bring the volunteer's recorded hours on {day.isoformat()} (China time) to "
+            f"{hours + others}, more than {MAX_HOURS_PER_DAY} in a day",
+            code="more_than_24_hours_in_a_day",
         )
 
 

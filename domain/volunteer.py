@@ -7,7 +7,7 @@ import secrets
 from uuid import UUID, uuid4
 
 from domain.base import VledgerAggregate, check_text
-from domain.errors import InvalidFieldError
+from domain.errors import InvalidFieldError, RuleViolationError
 from domain.people import IdType, birth_date_of, check_id_number, gender_of, mask_name
 
 GENDERS = ("male", "female")
@@ -24,6 +24,21 @@ def new_volunteer_number(now: dt.datetime, random_bytes: bytes | None = None) ->
         value, rest = divmod(value, 32)
         chars.append(_NUMBER_ALPHABET[rest])
     return f"V{now.year}{''.join(chars)}"
+
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+CONSENT_AGE = 14
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def check_guardian_consent(birth: dt.date, today: dt.date, consent: bool) -> None:
+    """A child under 14's data is sensitive personal information (PIPL art.28, 31): a guardian must consent."""
+    if age_on(birth, today) < CONSENT_AGE and not consent:
+        raise RuleViolationError("volunteers under 14 are registered only with their guardian's consent "
+                                 "(guardian_consent: true)", code="guardian_consent_required")
 
 
 def check_phone(phone: str | None) -> str | None:
@@ -54,6 +69,7 @@ class Volunteer(VledgerAggregate):
     birth_date: dt.date | None
     phone: str | None
     volunteer_number: str
+    guardian_consent: bool
 
     class Registered(VledgerAggregate.Created):
         org_id: UUID
@@ -64,6 +80,7 @@ class Volunteer(VledgerAggregate):
         birth_date: dt.date | None
         phone: str | None
         volunteer_number: str
+        guardian_consent: bool
 
         def apply(self, aggregate: Volunteer) -> None:
             aggregate.org_id = self.org_id
@@ -74,6 +91,7 @@ class Volunteer(VledgerAggregate):
             aggregate.birth_date = self.birth_date
             aggregate.phone = self.phone
             aggregate.volunteer_number = self.volunteer_number
+            aggregate.guardian_consent = self.guardian_consent
 
     @property
     def masked_name(self) -> str:
@@ -92,6 +110,7 @@ class Volunteer(VledgerAggregate):
         gender: str | None = None,
         phone: str | None = None,
         volunteer_number: str | None = None,
+        guardian_consent: bool = False,
         id: UUID | None = None,  # noqa: A002
     ) -> Volunteer:
         """Register a volunteer; a resident ID number must pass its GB 11643 check."""
@@ -111,6 +130,7 @@ class Volunteer(VledgerAggregate):
             gender = derived
             if birth > now.date():
                 raise InvalidFieldError("id_number", "the birth date it encodes lies in the future")
+            check_guardian_consent(birth, now.astimezone(CHINA).date(), guardian_consent)
         elif gender is not None and gender not in GENDERS:
             raise InvalidFieldError("gender", f"expected one of {', '.join(GENDERS)}")
         return cls._create(
@@ -127,4 +147,5 @@ class Volunteer(VledgerAggregate):
             birth_date=birth,
             phone=check_phone(phone),
             volunteer_number=volunteer_number or new_volunteer_number(now),
+            guardian_consent=guardian_consent,
         )

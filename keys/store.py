@@ -7,6 +7,8 @@ directory can then read the keys, which is why production must set the variable.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -44,6 +46,31 @@ def resolve_passphrase(data_dir: Path, from_env: str | None, *, create: bool) ->
     phrase = secrets.token_urlsafe(32).encode("ascii")
     write_private_file(path, phrase)
     return phrase, True
+
+
+def load_or_create_secret(data_dir: Path, name: str) -> bytes:
+    """A 32-byte instance secret in ``<data dir>/<name>`` (0600), made on first use."""
+    path = data_dir / name
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        secret = secrets.token_bytes(32)
+        try:
+            write_private_file(path, secret)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_bytes()
+        return secret
+
+
+class IdDigester:
+    """Keyed digests of ID numbers: the views can find a duplicate registration without holding the number,
+    and the digest cannot be reversed by trying the (small) space of valid ID numbers without the secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def __call__(self, id_type: str, id_number: str) -> str:
+        return hmac.new(self._secret, f"{id_type}:{id_number}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import singledispatchmethod
 from typing import Any
 
@@ -10,7 +11,7 @@ from domain.people import id_tail, mask_name
 from domain.record import ServiceRecord
 from domain.volunteer import Volunteer
 from projections.base import View, centi
-from projections.store import ViewCursor
+from projections.store import ViewCursor, ViewStore
 
 
 class RecordsView(View):
@@ -23,7 +24,8 @@ class RecordsView(View):
         "CREATE INDEX IF NOT EXISTS view_activities_org ON view_activities (org_id)",
         "CREATE TABLE IF NOT EXISTS view_volunteers (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, name TEXT NOT NULL, "
         "masked_name TEXT NOT NULL, volunteer_number TEXT NOT NULL, id_type TEXT NOT NULL, "
-        "id_tail TEXT NOT NULL, gender TEXT, registered_at TEXT NOT NULL)",
+        "id_tail TEXT NOT NULL, gender TEXT, registered_at TEXT NOT NULL, id_digest TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS view_volunteers_id ON view_volunteers (org_id, id_digest)",
         "CREATE INDEX IF NOT EXISTS view_volunteers_org ON view_volunteers (org_id)",
         # Not UNIQUE (checked before registering): a view must never refuse an event already in the log.
         "CREATE INDEX IF NOT EXISTS view_volunteers_number ON view_volunteers (volunteer_number)",
@@ -33,6 +35,10 @@ class RecordsView(View):
         "paper_recorded_on TEXT, version INTEGER NOT NULL, recorded_at TEXT NOT NULL, amended_at TEXT)",
         "CREATE INDEX IF NOT EXISTS view_records_volunteer ON view_records (volunteer_id)",
     )
+
+    def __init__(self, view: ViewStore, id_digest: Callable[[str, str], str]) -> None:
+        super().__init__(view)
+        self.id_digest = id_digest
 
     @singledispatchmethod
     def apply(self, event: Any, c: ViewCursor, nid: int) -> None:
@@ -47,10 +53,10 @@ class RecordsView(View):
 
     @apply.register
     def _(self, event: Volunteer.Registered, c: ViewCursor, nid: int) -> None:
-        c.execute("INSERT INTO view_volunteers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        c.execute("INSERT INTO view_volunteers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   (str(event.originator_id), str(event.org_id), event.name, mask_name(event.name),
                    event.volunteer_number, event.id_type, id_tail(event.id_number), event.gender,
-                   event.timestamp.isoformat()))
+                   event.timestamp.isoformat(), self.id_digest(event.id_type, event.id_number)))
 
     @apply.register
     def _(self, event: ServiceRecord.Recorded, c: ViewCursor, nid: int) -> None:

@@ -27,6 +27,7 @@ class VolunteerIn(BaseModel):
     id_number: str = Field(max_length=40)
     gender: str | None = Field(default=None, max_length=10)
     phone: str | None = Field(default=None, max_length=40)
+    guardian_consent: bool = False
 
 
 class ActivityIn(BaseModel):

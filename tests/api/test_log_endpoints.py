@@ -275,8 +275,10 @@ def test_verification_carries_an_inclusion_proof_that_verifies_independently(wor
 
 
 def test_after_more_writes_verification_proves_inclusion_in_the_newest_checkpoint(world: World) -> None:
-    world.record_hours(world.other_volunteer["id"], "3")
-    world.record_hours(world.other_volunteer["id"], "1")
+    extra = world.record_hours(world.other_volunteer["id"], "3")
+    amended = world.client.patch(f"/api/v1/records/{extra['id']}", headers=world.as_org(),
+                                 json={"hours": "1", "reason": "签到表核对后更正"})
+    assert amended.status_code == 200, amended.text
     _, size_now, root_now, note_now = checkpoint(world.client)
 
     log = verified_log(world, world.certificate["qr_text"])

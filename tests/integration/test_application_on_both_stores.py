@@ -7,6 +7,7 @@ the point is what the store holds at that moment, by reading the view tables dir
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -45,9 +46,24 @@ def certificate_row(app: VledgerApplication, certificate_id: str) -> dict[str, A
     return row
 
 
+# Further activities on the day of a's activity (09:00-17:00), for further records of its volunteer: one record per
+# volunteer and activity, and no overlapping activities.
+EXTRA_SLOTS = ((ACTIVITY_START - dt.timedelta(hours=9), ACTIVITY_START),
+               (ACTIVITY_END, ACTIVITY_END + dt.timedelta(hours=7)))
+
+
 def record(world: World, hours: str, **fields: Any) -> dict[str, Any]:
-    a = world.a
-    return world.app.record_service(a.principal, a.activity_id, volunteer_id=a.volunteer_id, hours=hours, **fields)
+    """A record for a's volunteer: at a's activity first, then at a new activity in the next free slot that day."""
+    app, a = world.app, world.a
+    with app.read() as c:
+        taken = len(c.execute("SELECT id FROM view_records WHERE volunteer_id = ?", (str(a.volunteer_id),)).fetchall())
+    activity_id = a.activity_id
+    if taken:
+        start, end = EXTRA_SLOTS[taken - 1]
+        activity_id = UUID(app.create_activity(a.principal, a.id, name="社区敬老院陪伴", start=start, end=end,
+                                               place="朝阳区某敬老院", recipients="敬老院老人",
+                                               content="陪伴聊天、读报", leader="王五", recorder="赵六")["id"])
+    return app.record_service(a.principal, activity_id, volunteer_id=a.volunteer_id, hours=hours, **fields)
 
 
 class TestApplicationOnBothStores:

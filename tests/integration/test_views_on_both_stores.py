@@ -7,6 +7,7 @@ bringing its views up to date.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -104,6 +105,11 @@ class TestViewsOnBothStores:
             self, world: World, settings: Settings, tmp_path: Path) -> None:
         app, a = world.app, world.a
         app.record_service(a.principal, a.activity_id, volunteer_id=a.volunteer_id, hours="1")
+        # One record per volunteer and activity, no overlaps: the other process records at two more activities.
+        more_activities = [UUID(app.create_activity(
+            a.principal, a.id, name="社区敬老院陪伴", start=ACTIVITY_END + dt.timedelta(hours=4 * i),
+            end=ACTIVITY_END + dt.timedelta(hours=4 * i + 4), place="朝阳区某敬老院", recipients="敬老院老人",
+            content="陪伴聊天、读报", leader="王五", recorder="赵六")["id"]) for i in (0, 1)]
         script = tmp_path / "writer.py"
         script.write_text(textwrap.dedent("""
             import json, sys
@@ -118,14 +124,15 @@ class TestViewsOnBothStores:
                                 star_thresholds=tuple(args["thresholds"]))
             app = VledgerApplication(settings)
             org = Principal(role="organization", subject=args["org_id"], org_id=UUID(args["org_id"]))
-            ids = [app.record_service(org, UUID(args["activity_id"]), volunteer_id=UUID(args["volunteer_id"]),
-                                      hours=h)["id"] for h in args["hours"]]
+            ids = [app.record_service(org, UUID(activity), volunteer_id=UUID(args["volunteer_id"]), hours=h)["id"]
+                   for activity, h in zip(args["activity_ids"], args["hours"], strict=True)]
             app.close()
             print(json.dumps(ids))
         """), encoding="utf-8")
         args = {"data_dir": str(settings.data_dir), "database_url": settings.database_url,
                 "thresholds": list(settings.star_thresholds), "org_id": str(a.id),
-                "activity_id": str(a.activity_id), "volunteer_id": str(a.volunteer_id), "hours": ["2", "3.5"]}
+                "activity_ids": [str(i) for i in more_activities], "volunteer_id": str(a.volunteer_id),
+                "hours": ["2", "3.5"]}
         done = subprocess.run([sys.executable, str(script), json.dumps(args)], capture_output=True, text=True,
                               env=os.environ.copy(), timeout=120, check=False)
         assert done.returncode == 0, done.stderr

@@ -74,7 +74,8 @@ MATRIX: tuple[Endpoint, ...] = (
              ORGANIZATION_WRITES),
     Endpoint("POST", "/api/v1/activities/{activity_id}/records",
              lambda w: (f"/api/v1/activities/{w.activity['id']}/records",
-                        {"volunteer_id": w.volunteer["id"], "hours": "1"}),
+                        # the world's volunteer already has a record there: one record per volunteer and activity
+                        {"volunteer_id": w.other_volunteer["id"], "hours": "1"}),
              ORGANIZATION_WRITES),
     Endpoint("GET", "/api/v1/records/{record_id}",
              lambda w: (f"/api/v1/records/{w.record['id']}", None),

@@ -1,4 +1,5 @@
-"""Service records: positive hours within the activity's duration; amendments need a reason and a change."""
+"""Service records: positive hours within the activity's duration; amendments need a reason and a change;
+no two records of one volunteer for one activity or overlapping activities, at most 24 hours a day."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import InvalidFieldError, RuleViolationError
-from domain.record import ServiceRecord
+from domain.record import (
+    ServiceRecord,
+    check_day_total,
+    check_no_overlap,
+    check_not_recorded_twice,
+    service_day,
+)
 
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(days=1)
@@ -125,3 +132,73 @@ def test_hours_cannot_be_recorded_before_the_activity_has_ended() -> None:
         record(activity_end=NOW + dt.timedelta(minutes=1))
     assert caught.value.code == "activity_not_ended"
     assert record(activity_end=NOW).hours == Decimal("6")  # at the very end it may be recorded
+
+
+# -- rules across one volunteer's records ----------------------------------------------------------------------
+# Source: the inspection checklist of seed 000_… (Gangcheng 2023), 五(1)1(2) "记录的志愿者服务时间是否完整准确" and
+# 五(1)2(9) "志愿服务时间…是否与志愿服务活动实际情况相一致": one person cannot serve at two activities at once, nor
+# more than the 24 hours a day has (../shared/domain.md, "Service time").
+
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=CST)
+
+
+MORNING = (at(1, 9), at(1, 12))
+
+
+@pytest.mark.parametrize("other", [
+    (at(1, 11), at(1, 14)),  # starts inside
+    (at(1, 8), at(1, 10)),  # ends inside
+    (at(1, 10), at(1, 11)),  # within
+    (at(1, 8), at(1, 13)),  # around
+    (at(1, 9), at(1, 12)),  # the same span
+    # the same instants written in another offset still overlap
+    (dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 1, 4, 0, tzinfo=dt.UTC)),
+])
+def test_an_activity_overlapping_one_the_volunteer_already_has_a_record_for_is_rejected(
+        other: tuple[dt.datetime, dt.datetime]) -> None:
+    with pytest.raises(RuleViolationError) as caught:
+        check_no_overlap(MORNING, [(at(2, 9), at(2, 12)), other])
+    assert caught.value.code == "overlapping_activities"
+
+
+@pytest.mark.parametrize("other", [
+    (at(1, 12), at(1, 15)),  # starts when this one ends
+    (at(1, 6), at(1, 9)),  # ends when this one starts
+    (at(1, 13), at(1, 14)),
+    (at(2, 9), at(2, 12)),
+])
+def test_adjacent_and_separate_activities_do_not_overlap(other: tuple[dt.datetime, dt.datetime]) -> None:
+    check_no_overlap(MORNING, [other])
+    check_no_overlap(MORNING, [])
+
+
+def test_the_same_activity_cannot_be_recorded_twice_for_one_volunteer() -> None:
+    activity, other = uuid4(), uuid4()
+    check_not_recorded_twice(activity, [other])
+    with pytest.raises(RuleViolationError) as caught:
+        check_not_recorded_twice(activity, [other, activity])
+    assert caught.value.code == "duplicate_record"
+
+
+def test_a_volunteers_hours_on_one_day_may_reach_24_but_not_exceed_it() -> None:
+    day = dt.date(2026, 3, 1)
+    check_day_total(day, Decimal(8), [Decimal(8), Decimal(8)])
+    check_day_total(day, Decimal(24), [])
+    with pytest.raises(RuleViolationError) as caught:
+        check_day_total(day, Decimal("0.01"), [Decimal(8), Decimal(8), Decimal(8)])
+    assert caught.value.code == "more_than_24_hours_in_a_day"
+    assert "2026-03-01" in caught.value.message
+    with pytest.raises(RuleViolationError):
+        check_day_total(day, Decimal("24.01"), [])
+
+
+def test_the_day_of_an_activity_is_its_start_day_in_china_time_even_past_midnight() -> None:
+    assert service_day(at(1, 23)) == dt.date(2026, 3, 1)  # runs into 2 March: still counts toward 1 March
+    assert service_day(at(2, 0)) == dt.date(2026, 3, 2)
+    # 20:00 UTC on 1 March is 04:00 on 2 March in China
+    assert service_day(dt.datetime(2026, 3, 1, 20, 0, tzinfo=dt.UTC)) == dt.date(2026, 3, 2)
+    assert service_day(dt.datetime(2026, 3, 1, 15, 59, tzinfo=dt.UTC)) == dt.date(2026, 3, 1)

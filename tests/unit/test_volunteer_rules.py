@@ -117,3 +117,19 @@ def test_the_registration_event_names_actor_and_the_organization_as_authority() 
     assert isinstance(event, Volunteer.Registered)
     assert event.authority == str(ORG)
     assert event.actor == f"organization:{ORG}"
+
+
+def test_a_child_under_14_is_registered_only_with_a_guardians_consent() -> None:
+    from domain.errors import RuleViolationError
+
+    child = with_check_char("11010520150101003")  # born 2015-01-01: 11 on NOW
+    with pytest.raises(RuleViolationError) as caught:
+        register(id_number=child)
+    assert caught.value.code == "guardian_consent_required"
+    assert child not in str(caught.value)
+    assert register(id_number=child, guardian_consent=True).guardian_consent is True
+
+
+def test_a_volunteer_who_turned_14_today_needs_no_consent() -> None:
+    fourteen_today = with_check_char("11010520120310003")  # born 2012-03-10, NOW is 2026-03-10
+    assert register(id_number=fourteen_today).guardian_consent is False
