@@ -19,7 +19,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,7 +37,7 @@ from api.cli import main as cli_main
 from api.settings import Settings
 from keys.notes import Verifier, parse_checkpoint, parse_note
 from tests.api.http_world import ID_NUMBER, OTHER_ID_NUMBER, THIRD_ID_NUMBER, activity_body, bearer
-from tests.api.test_server import clean_env, free_port, vledger
+from tests.api.test_server import clean_env, free_port, serving, vledger
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_LIMIT_SECONDS = 60  # bounds on waits, not performance assertions
@@ -61,32 +60,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
     init = subprocess.run([*vledger(), "init", "--data-dir", str(data_dir)], env=clean_env(), cwd=REPO,
                           capture_output=True, text=True, timeout=COMMAND_LIMIT_SECONDS)
     assert init.returncode == 0, init.stderr
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    log = log_path.open("w")
-    process = subprocess.Popen([*vledger(), "serve", "--data-dir", str(data_dir), "--port", str(port)],
-                               env=clean_env(), cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
-        while True:
-            assert process.poll() is None, f"vledger serve exited: {log_path.read_text()}"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"no answer on {base}: {log_path.read_text()}"
-            time.sleep(0.1)
+    with serving(data_dir, tmp_path / "serve.log") as base:
         yield Served(base, data_dir, (data_dir / "admin.token").read_text().strip())
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-        log.close()
 
 
 def monitor(server: str, state: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -37,6 +38,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextmanager
+def serving(data_dir: Path, log_path: Path) -> Iterator[str]:
+    """`vledger serve` on a free port until the block ends; yields its base URL once /healthz answers."""
+    port = free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen([*vledger(), "serve", "--data-dir", str(data_dir), "--port", str(port)],
+                                   env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+            while True:
+                assert process.poll() is None, f"vledger serve exited: {log_path.read_text()}"
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, f"no answer on {base}: {log_path.read_text()}"
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(base URL, registry token) of a served fresh instance; the server is stopped afterwards."""
@@ -48,31 +78,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     assert token == (data_dir / "admin.token").read_text().strip()
     assert (data_dir / "admin.token").stat().st_mode & 0o777 == 0o600
 
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen([*vledger(), "serve", "--data-dir", str(data_dir), "--port", str(port)],
-                               env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
-        while True:
-            assert process.poll() is None, f"vledger serve exited: {(tmp_path / 'serve.log').read_text()}"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"no answer on {base}: {(tmp_path / 'serve.log').read_text()}"
-            time.sleep(0.1)
+    with serving(data_dir, tmp_path / "serve.log") as base:
         yield base, token
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def test_a_served_instance_registers_records_issues_and_verifies_over_tcp(server: tuple[str, str]) -> None:
