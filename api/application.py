@@ -15,7 +15,15 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoding
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    InfrastructureFactory,
+    JSONTranscoder,
+    Mapper,
+    Transcoding,
+    UUIDAsHex,
+)
 from eventsourcing.utils import get_topic
 
 from api import qr
@@ -97,6 +105,14 @@ class DateAsISO(Transcoding):
         return dt.date.fromisoformat(data)
 
 
+def event_transcoder() -> JSONTranscoder:
+    """The one transcoder of stored event bodies (the application's mapper and the audit's both use it)."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(transcoding)
+    return transcoder
+
+
 def key_info_of(event: SigningKey.KeyRegistered) -> KeyInfo:
     return KeyInfo(key_id=bytes.fromhex(event.key_id), name=event.name, public_key=base64.b64decode(event.public_key),
                    owner=event.owner, purpose=event.purpose, valid_from=event.valid_from)
@@ -153,14 +169,9 @@ class VledgerApplication(Application[UUID]):
     # -- construction -------------------------------------------------------------------------------
 
     def construct_mapper(self) -> Mapper[UUID]:
-        transcoder = JSONTranscoder()
-        self.register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
-        return SigningMapper(transcoder, self.signer, self.keyring)
+        return SigningMapper(event_transcoder(), self.signer, self.keyring)
 
     def _construct_view_store(self) -> Any:
-        from eventsourcing.persistence import InfrastructureFactory
-
         factory = InfrastructureFactory.construct(self.settings.views_env())
         cls = PostgresViewStore if self.settings.uses_postgres else SQLiteViewStore
         self._view_factory = factory
@@ -570,8 +581,8 @@ class VledgerApplication(Application[UUID]):
             return logged
 
         verdict = verify_code(text, public_url=self.settings.public_url, keyring=self.keyring, lookup=lookup)
-        if verdict.certificate is not None and seen and seen[0].log is not None:
-            evidence, included = self._log_evidence(seen[0].log)
+        if verdict.certificate is not None and seen and seen[0].log_index is not None:
+            evidence, included = self._log_evidence(seen[0])
             verdict = replace(verdict, details={**verdict.details, "log": evidence})
             if verdict.trusted_by_log and not included:
                 # The issuance is in the event store but not provably in the signed tree: the log was altered.
@@ -590,11 +601,12 @@ class VledgerApplication(Application[UUID]):
             org = c.execute("SELECT name FROM view_organizations WHERE id = ?", (str(certificate.org_id),)).fetchone()
             versions = {r["id"]: r["version"] for r in c.execute(
                 f"SELECT id, version FROM view_records WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()}
-            issued = c.execute("SELECT notification_id FROM view_certificates WHERE id = ?",
+            issued = c.execute("SELECT l.position, l.notification_id FROM view_certificates v "
+                               "JOIN view_log_index l ON l.notification_id = v.notification_id WHERE v.id = ?",
                                (str(certificate_id),)).fetchone()
-            log = position_in_log(c, issued["notification_id"]) if issued else None
         return LoggedCertificate(certificate=certificate, organization_name=org["name"] if org else None,
-                                 record_versions=versions, log=log)
+                                 record_versions=versions, log_index=issued["position"] if issued else None,
+                                 notification_id=issued["notification_id"] if issued else None)
 
     # -- transparency log --------------------------------------------------------------------------------------
 
@@ -642,19 +654,17 @@ class VledgerApplication(Application[UUID]):
             return [base64.b64encode(h).decode()
                     for h in merkle.consistency_proof(old_size, size, lambda keys: fetch_nodes(c, keys))]
 
-    def _log_evidence(self, log: dict[str, int | None]) -> tuple[dict[str, Any], bool]:
-        """Inclusion of a logged event in the newest checkpoint covering it, checked here: the leaf is
-        rebuilt from the stored event, the checkpoint's signature verified with the log key."""
-        index = log["index"]
-        if index is None:
-            return {**log, "inclusion": None, "checkpoint": None}, False
+    def _log_evidence(self, logged: LoggedCertificate) -> tuple[dict[str, Any], bool]:
+        """Inclusion of the issuance in the newest checkpoint covering it, checked here: the leaf is rebuilt
+        from the stored event, the checkpoint's signature verified with the log key."""
+        index = logged.log_index
+        assert index is not None and logged.notification_id is not None
         checkpoint = self.checkpoints.covering(index)
         if checkpoint is None:
-            return {**log, "inclusion": None, "checkpoint": None}, False
+            return {"index": index, "tree_size": None, "inclusion": None, "checkpoint": None}, False
         with self.views.store.transaction(commit=False) as c:
             proof = merkle.inclusion_proof(index, checkpoint.tree_size, lambda keys: fetch_nodes(c, keys))
-            row = c.execute("SELECT notification_id FROM view_log_index WHERE position = ?", (index,)).fetchone()
-        note = self.recorder.select_notifications(start=row["notification_id"], limit=1)
+        note = self.recorder.select_notifications(start=logged.notification_id, limit=1)
         parsed = parse_note(checkpoint.note)
         signed_root = parse_checkpoint(parsed.text).root
         ok = (bool(note) and Verifier.parse(self.log_verifier_key()).verifies(parsed)

@@ -49,20 +49,16 @@ from uuid import UUID
 from eventsourcing.domain import CanInitAggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
-    DatetimeAsISO,
-    DecimalAsStr,
     Environment,
     InfrastructureFactory,
-    JSONTranscoder,
     Mapper,
     Notification,
     PersistenceError,
     StoredEvent,
-    UUIDAsHex,
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
-from api.application import DateAsISO, VledgerApplication, key_info_of
+from api.application import VledgerApplication, event_transcoder, key_info_of
 from api.instance import Instance
 from api.settings import Settings
 from domain.base import REGISTRY
@@ -140,10 +136,7 @@ class AuditReport:
 
 def plain_mapper() -> Mapper[Any]:
     """A mapper that only decodes: the audit checks signatures itself, before decoding."""
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
-        transcoder.register(transcoding)
-    return Mapper(transcoder=transcoder)
+    return Mapper(transcoder=event_transcoder())
 
 
 def audit(settings: Settings, progress: Progress | None = None) -> AuditReport:

@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from domain.errors import VledgerError
 from keys.notes import Checkpoint, NoteError, Verifier, parse_checkpoint, parse_note
 from projections import merkle
 
@@ -40,13 +41,14 @@ EXIT_OK = 0
 EXIT_ALARM = 1
 EXIT_ERROR = 2
 
-DEFAULT_STATE_FILE = "vledger-monitor.json"
 STATE_FORMAT = "vledger-monitor/1"
 TIMEOUT_SECONDS = 30.0
 
 
-class MonitorError(Exception):
+class MonitorError(VledgerError):
     """The check could not be made (exit 2)."""
+
+    code = "monitor_error"
 
 
 @dataclass

@@ -60,7 +60,8 @@ class LoggedCertificate:
     certificate: Certificate
     organization_name: str | None
     record_versions: dict[str, int]
-    log: dict[str, int | None] | None = None  # index and tree size of the issuance in the log
+    log_index: int | None = None  # the issuance's leaf index in the transparency log
+    notification_id: int | None = None  # and the id of its stored event
 
 
 Lookup = Callable[[UUID], LoggedCertificate | None]

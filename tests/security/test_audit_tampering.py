@@ -675,10 +675,26 @@ def test_loading_an_aggregate_refuses_an_event_signed_by_an_unregistered_key(wor
 # -- PostgreSQL: the same checks, except that notification ids may have holes -------------------------------------
 
 
-@pytest.mark.postgres
-def test_on_postgresql_tampering_is_named_but_id_holes_are_not_tampering(tmp_path: Path, postgres_url: str) -> None:
-    import psycopg
+@dataclass(frozen=True)
+class PostgresInstance:
+    """A small instance on PostgreSQL: one volunteer whose record was amended twice (versions 1-3)."""
 
+    settings: Settings
+    org: UUID
+    volunteer: UUID
+    record: UUID
+    server_url: str
+    table: str  # the events table, schema-qualified
+
+    @property
+    def as_org(self) -> Principal:
+        return Principal("organization", str(self.org), self.org)
+
+
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def postgres_instance(tmp_path: Path, postgres_url: str) -> PostgresInstance:
     settings = Settings(data_dir=tmp_path / "instance", database_url=postgres_url, environment="development")
     app, _, _ = VledgerApplication.initialize(settings)
     try:
@@ -686,10 +702,9 @@ def test_on_postgresql_tampering_is_named_but_id_holes_are_not_tampering(tmp_pat
         org = UUID(app.register_organization(registry, name="阳光志愿服务队", charter_purpose="社区服务")["id"])
         as_org = Principal("organization", str(org), org)
         volunteer = UUID(app.register_volunteer(as_org, org, name=NAME, id_number=ID_NUMBER)["id"])
-        cst = dt.timezone(dt.timedelta(hours=8))
         activity = UUID(app.create_activity(
-            as_org, org, name="公园清洁", start=dt.datetime(2026, 5, 1, 9, tzinfo=cst),
-            end=dt.datetime(2026, 5, 1, 17, tzinfo=cst), place="朝阳公园", recipients="公众", content="清理垃圾",
+            as_org, org, name="公园清洁", start=dt.datetime(2026, 5, 1, 9, tzinfo=CST),
+            end=dt.datetime(2026, 5, 1, 17, tzinfo=CST), place="朝阳公园", recipients="公众", content="清理垃圾",
             leader="李四", recorder="王五")["id"])
         record = UUID(app.record_service(as_org, activity, volunteer_id=volunteer, hours="3")["id"])
         app.amend_record(as_org, record, reason="核对", hours="4")
@@ -697,7 +712,16 @@ def test_on_postgresql_tampering_is_named_but_id_holes_are_not_tampering(tmp_pat
     finally:
         app.close()
     server_url, schema = postgres_url.split("?", 1)[0], postgres_url.rsplit("schema=", 1)[1]
-    table = f'"{schema}".vledger_events'
+    return PostgresInstance(settings, org, volunteer, record, server_url, f'"{schema}".vledger_events')
+
+
+@pytest.mark.postgres
+def test_on_postgresql_tampering_is_named_but_id_holes_are_not_tampering(tmp_path: Path, postgres_url: str) -> None:
+    import psycopg
+
+    pg = postgres_instance(tmp_path, postgres_url)
+    settings, org, volunteer, record, as_org = pg.settings, pg.org, pg.volunteer, pg.record, pg.as_org
+    server_url, table, cst = pg.server_url, pg.table, CST
 
     untouched = run_audit(settings.data_dir, postgres_url)
     assert untouched.code == 0, untouched.report

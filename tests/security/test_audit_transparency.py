@@ -16,14 +16,11 @@ import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.application import VledgerApplication
-from api.settings import Settings
-from domain.access import Principal
 from domain.volunteer import Volunteer
 from keys.notes import Checkpoint, parse_checkpoint, parse_note, signature_line, signed_note
 from tests.security import test_audit_tampering
@@ -34,6 +31,7 @@ from tests.security.test_audit_tampering import (
     EventsFile,
     World,
     flipped,
+    postgres_instance,
     run_audit,
     settings_for,
     signed_by_registered_key,
@@ -336,25 +334,8 @@ def test_history_rewritten_rebuilt_and_re_signed_with_the_real_log_key_is_caught
 def test_on_postgresql_a_deleted_event_is_named_by_the_checkpoints(tmp_path: Path, postgres_url: str) -> None:
     import psycopg
 
-    settings = Settings(data_dir=tmp_path / "instance", database_url=postgres_url, environment="development")
-    app, _, _ = VledgerApplication.initialize(settings)
-    try:
-        registry = Principal("registry", "registry")
-        org = UUID(app.register_organization(registry, name="阳光志愿服务队", charter_purpose="社区服务")["id"])
-        as_org = Principal("organization", str(org), org)
-        volunteer = UUID(app.register_volunteer(as_org, org, name=NAME, id_number=ID_NUMBER)["id"])
-        cst = dt.timezone(dt.timedelta(hours=8))
-        activity = UUID(app.create_activity(
-            as_org, org, name="公园清洁", start=dt.datetime(2026, 5, 1, 9, tzinfo=cst),
-            end=dt.datetime(2026, 5, 1, 17, tzinfo=cst), place="朝阳公园", recipients="公众", content="清理垃圾",
-            leader="李四", recorder="王五")["id"])
-        record = UUID(app.record_service(as_org, activity, volunteer_id=volunteer, hours="3")["id"])
-        app.amend_record(as_org, record, reason="核对", hours="4")
-        app.amend_record(as_org, record, reason="再次核对", hours="5")
-    finally:
-        app.close()
-    server_url, schema = postgres_url.split("?", 1)[0], postgres_url.rsplit("schema=", 1)[1]
-    table = f'"{schema}".vledger_events'
+    pg = postgres_instance(tmp_path, postgres_url)
+    settings, record, server_url, table = pg.settings, pg.record, pg.server_url, pg.table
 
     untouched = run_audit(settings.data_dir, postgres_url)
     assert untouched.code == 0, untouched.report
