@@ -10,7 +10,8 @@ Steps for every stored event (numbered as in the comments below):
   3. the key belongs to the authority the event names, and was valid at the event's time;
   4. the event names the authority that created its aggregate (a signature only proves who made an event,
      not that they may write there), and an organization's volunteer, activity, record or certificate is
-     created on behalf of that very organization;
+     created on behalf of that very organization; the inspection authority creates read receipts only, and
+     read receipts are created for it alone (domain/inspector.py);
   5. key registrations must be signed by a registry key; only then is the new key learned.
 Across events: each aggregate's versions run 1, 2, 3, … without holes; on SQLite notification ids
 (rowids) run without holes too; no view has applied more of the log than the log now holds; and the
@@ -56,12 +57,12 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic
 
 from api.application import VledgerApplication, event_transcoder, key_info_of
 from api.instance import Instance
 from api.settings import Settings
-from domain.base import REGISTRY
+from domain.base import REGISTRY, AuthorityMismatchError, check_created_authority, created_classes
 from domain.errors import VledgerError
 from domain.signing_key import SigningKey
 from keys.errors import EventSignatureError
@@ -69,9 +70,8 @@ from keys.keyring import KeyInfo, Keyring
 from keys.mapper import SealedState, check_key_authority, check_stored_signature, signing_bytes_of, unseal
 from keys.notes import Note, Verifier, parse_checkpoint, parse_note
 from projections import merkle
+from projections.runner import Progress
 from projections.transparency import TransparencyLogView, leaf_data
-
-Progress = Callable[[int, int], None]
 
 PAGE_SIZE = 1000
 REGISTERED_TOPIC = get_topic(SigningKey.KeyRegistered)
@@ -288,7 +288,8 @@ class _Views:
             except PersistenceError:
                 return  # no tracking table: the views were never built
             skip = getattr(self.store, "table_migration_identifier", "__migration__")
-            self.positions = {name: self.store.position(name) for name in sorted(names) if name != skip}
+            wanted = [name for name in names if name != skip]
+            self.positions = dict(sorted(self.store.positions(wanted).items())) if wanted else {}
         except PersistenceError as e:
             self.close()
             raise AuditError(f"cannot read the views' positions: {type(e).__name__}: {e}") from e
@@ -437,24 +438,6 @@ class _Pending:
     sealed: SealedState
 
 
-def _org_owned(event: Any) -> bool:
-    """Whether a creating event makes an organization's aggregate: by the class it names as its aggregate
-    (what the application will build) or the class it is declared in — either one being org-owned."""
-    classes: list[Any] = []
-    cls = type(event)
-    outer: Any = sys.modules.get(cls.__module__)
-    for part in cls.__qualname__.split(".")[:-1]:
-        outer = getattr(outer, part, None)
-    classes.append(outer)
-    topic = getattr(event, "originator_topic", None)
-    if isinstance(topic, str):
-        try:
-            classes.append(resolve_topic(topic))
-        except Exception:  # a topic naming nothing: the application could not load it either
-            pass
-    return any(isinstance(c, type) and getattr(c, "ORG_OWNED", False) is True for c in classes)
-
-
 class _Auditor:
     def __init__(self, instance: Instance, *, contiguous_ids: bool, index: Iterator[_IndexRow] | None = None,
                  index_position: int = 0) -> None:
@@ -591,12 +574,15 @@ class _Auditor:
         oid = _oid_text(note.originator_id)
         authority = str(getattr(event, "authority", None))
         created = isinstance(event, CanInitAggregate)
-        if created and _org_owned(event):
-            org_id = getattr(event, "org_id", None)
-            if org_id is None or str(org_id) != authority:
-                self.problem(note, AUTHORITY_MISMATCH,
-                             f"{_where(note)}: creates an aggregate of organization {_label(org_id)}, "
-                             f"but on behalf of {_label(authority)}")
+        if created:
+            try:
+                check_created_authority(event, _where(note))
+            except AuthorityMismatchError:
+                # The rule's message quotes the state as written; the report names values only via _label.
+                made = ", ".join(sorted({c.__name__ for c in created_classes(event)})) or "an unknown aggregate"
+                org = f" of organization {_label(event.org_id)}" if hasattr(event, "org_id") else ""
+                self.problem(note, AUTHORITY_MISMATCH, f"{_where(note)}: creates {made}{org} on behalf of "
+                                                       f"{_label(authority)}, which may not create it")
                 self.authorities.setdefault(oid, (sys.intern(authority), note.id))
                 return False
         owner = self.authorities.get(oid)

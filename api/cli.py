@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from uuid import UUID
 
 from pydantic import ValidationError
 
@@ -80,6 +81,62 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if result.get("verdict") in ("valid", "valid_with_warnings") else 1
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """`vledger import FILE --org ID`: paper records, all or nothing; exit 0 imported, 1 rejected (every problem
+    listed), 2 error. `vledger import --template` prints the template instead."""
+    from api.imports import ImportTooLargeError, check_size, template_csv
+
+    if args.template:
+        sys.stdout.buffer.write(template_csv())
+        sys.stdout.flush()
+        return 0
+    if not args.file or not args.org:
+        print("error: give the file and --org ID (or --template)", file=sys.stderr)
+        return 2
+    try:
+        org_id = UUID(args.org)
+    except ValueError:
+        print("error: --org expects the organization's id (a UUID)", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        check_size(path.stat().st_size)  # before reading it: a huge file is refused without filling memory
+        return run_import(settings_from(args), org_id, path.read_bytes())
+    except ImportTooLargeError as e:
+        print(f"error: {e.message}", file=sys.stderr)  # the file is refused, as a rejected one is: exit 1
+        return 1
+
+
+def run_import(settings: Settings, org_id: UUID, data: bytes) -> int:
+    """Import ``data`` for the organization, as the organization (whoever holds the instance's data directory
+    and key passphrase may sign for it); print the counts or every problem."""
+    from api.application import VledgerApplication
+    from api.imports import ImportRejectedError
+    from api.progress import progress_bar
+    from domain.access import Principal
+
+    app = VledgerApplication(settings)
+    try:
+        principal = Principal(role="organization", subject=str(org_id), org_id=org_id)
+        result = app.import_records(principal, org_id, data, progress=lambda phase: progress_bar(f"import {phase}"))
+    except ImportRejectedError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        for problem in e.errors:
+            where = f"row {problem.row}" if problem.row is not None else "file"
+            column = f", {problem.column}" if problem.column else ""
+            print(f"  {where}{column}: [{problem.code}] {problem.message}", file=sys.stderr)
+        if e.total > len(e.errors):
+            print(f"  … and {e.total - len(e.errors)} more", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from api.audit import main as audit_main
 
@@ -113,6 +170,11 @@ def parser() -> argparse.ArgumentParser:
     verify = add("verify", cmd_verify, "verify a certificate code or URL")
     verify.add_argument("code", help="QR text, URL or bare code")
     verify.add_argument("--server", default=None, help="ask a running server instead of the local instance")
+    imports = add("import", cmd_import, "import paper records from CSV or XLSX, all or nothing; exit 0 imported, "
+                  "1 rejected (every problem listed), 2 error")
+    imports.add_argument("file", nargs="?", help="the CSV (UTF-8 or GB18030) or .xlsx file")
+    imports.add_argument("--org", default=None, help="id of the organization whose records these are")
+    imports.add_argument("--template", action="store_true", help="print the CSV template (UTF-8 with BOM) and exit")
     monitor = sub.add_parser("monitor", help="check from outside, through the public log endpoints only, that "
                              "the server's log only grew; exit 0 consistent, 1 history rewritten, 2 error")
     monitor.set_defaults(handler=cmd_monitor)

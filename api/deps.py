@@ -28,3 +28,17 @@ def get_principal(app: AppDep, authorization: Annotated[str | None, Header()] = 
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+# Who may call an endpoint, published in the OpenAPI document as `x-roles` on each operation. The names are
+# the token roles of DESIGN §7 plus `public` (no token). Organizations and volunteers are always scoped: an
+# organization acts only for itself, a volunteer reads only their own data.
+PUBLIC = "public"
+ROLE_NAMES = (PUBLIC, "registry", "organization", "volunteer", "inspector")
+
+
+def roles(*names: str) -> dict[str, list[str]]:
+    """``openapi_extra`` naming the roles allowed to call an endpoint."""
+    unknown = set(names) - set(ROLE_NAMES)
+    if unknown or not names:
+        raise ValueError(f"unknown roles {sorted(unknown)}; expected some of {ROLE_NAMES}")
+    return {"x-roles": list(names)}

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.application import ViewsBehindError
+from api.imports import ImportRejectedError, ImportTooLargeError, UnsupportedImportTypeError
 from api.instance import NotInitializedError
 from api.qr import QRCodeTooLargeError
 from domain.errors import (
@@ -32,6 +33,9 @@ log = logging.getLogger("vledger.http")
 
 STATUS: list[tuple[type[VledgerError], int]] = [
     (InvalidFieldError, 422),
+    (ImportRejectedError, 422),
+    (ImportTooLargeError, 413),
+    (UnsupportedImportTypeError, 415),
     (RuleViolationError, 422),
     (NotFoundError, 404),
     (ConflictError, 409),
@@ -60,7 +64,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(VledgerError)
     async def _vledger(request: Request, exc: VledgerError) -> JSONResponse:
         status = status_of(exc)
-        extra = {"field": exc.field} if isinstance(exc, InvalidFieldError) else {}
+        extra: dict[str, object] = {"field": exc.field} if isinstance(exc, InvalidFieldError) else {}
+        if isinstance(exc, ImportRejectedError):
+            # Every problem of the file, so it can be fixed in one pass: row, column as written, rule code, message.
+            extra = {"error_count": exc.total, "errors": exc.as_dicts()}
         message = exc.message
         if isinstance(exc, LogIntegrityError):
             # The log failed its own check while serving this request: say so, and point to the audit.

@@ -9,7 +9,19 @@ from fastapi import FastAPI
 
 from api import errors
 from api.application import VledgerApplication
-from api.routers import activities, certificates, keys, log, organizations, pages, records, verify, volunteers
+from api.routers import (
+    activities,
+    certificates,
+    imports,
+    inspectors,
+    keys,
+    log,
+    organizations,
+    pages,
+    records,
+    verify,
+    volunteers,
+)
 from api.settings import Settings
 
 
@@ -25,7 +37,8 @@ def create_app(settings: Settings | None = None, application: VledgerApplication
                   description="Volunteer service records as a signed event log; certificates verifiable by QR.")
     app.state.vledger = service
     errors.install(app)
-    for module in (organizations, volunteers, activities, records, certificates, verify, keys, log, pages):
+    for module in (organizations, inspectors, volunteers, activities, records, imports, certificates, verify, keys, log,
+                   pages):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

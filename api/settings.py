@@ -75,6 +75,8 @@ class Settings(BaseSettings):
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
             "POSTGRES_CONNECT_TIMEOUT": "10",
+            # Large saves (paper imports) in chunks within one transaction: see api/pg_recorder.py.
+            "APPLICATION_RECORDER_TOPIC": "api.pg_recorder:ChunkedPostgresApplicationRecorder",
         }
 
     def views_env(self) -> dict[str, str]:

@@ -214,7 +214,8 @@ def new_volunteers(fx: Fixture, n: int) -> list[UUID]:
     """n more volunteers (passport holders) of the fixture's organization: one volunteer is recorded at
     most once per activity, so repeated record_service calls each need their own (registered untimed)."""
     return [UUID(fx.app.register_volunteer(fx.org, fx.org_id, name="志愿者", id_type="passport",
-                                           id_number=f"E{uuid.uuid4().hex[:12].upper()}")["id"])
+                                           id_number=f"E{uuid.uuid4().hex[:12].upper()}",
+                                           birth_date=dt.date(1990, 1, 1))["id"])
             for _ in range(n)]
 
 

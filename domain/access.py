@@ -68,14 +68,25 @@ def check_holder(principal: Principal, org_id: UUID, volunteer_id: UUID) -> None
                          code="not_yours")
 
 
-def check_history_reader(principal: Principal, org_id: UUID) -> None:
-    """Full edit histories are for the owning organization and for inspectors."""
+def check_owner_or_inspector(principal: Principal, org_id: UUID, what: str = "this",
+                             code: str = "not_yours") -> None:
+    """What an organization keeps (histories, activities, its record lists) is for it and for inspectors."""
     if principal.role == "inspector":
         return
     if principal.role == "organization" and principal.org_id == org_id:
         return
-    raise ForbiddenError("only the owning organization and inspectors may read a record's history",
-                         code="history_not_yours")
+    raise ForbiddenError(f"only the owning organization and inspectors may read {what}", code=code)
+
+
+def check_history_reader(principal: Principal, org_id: UUID) -> None:
+    """Full edit histories are for the owning organization and for inspectors."""
+    check_owner_or_inspector(principal, org_id, "a record's history", code="history_not_yours")
+
+
+def check_is_the_volunteer(principal: Principal, volunteer_id: UUID, message: str, code: str) -> None:
+    """Only the volunteer the data is about: neither their organization nor anyone else speaks for them here."""
+    if principal.role != "volunteer" or principal.subject != str(volunteer_id):
+        raise ForbiddenError(message, code=code)
 
 
 class AccessToken(VledgerAggregate):

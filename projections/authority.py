@@ -3,16 +3,15 @@
 The mapper proves an event was signed by the key of the authority it names; this guard proves that
 authority is the one its aggregate belongs to (domain/base.py states the rule for aggregates). It keeps
 each aggregate's authority and refuses, before any other view applies the batch, an event that names
-another one — the same refusal the aggregate itself makes when it is loaded.
+another one — the same refusals the aggregate itself makes when it is loaded (who may create what:
+domain/base.py ``check_created_authority``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.utils import resolve_topic
-
-from domain.base import AuthorityMismatchError
+from domain.base import AuthorityMismatchError, check_created_authority
 from projections.base import View
 from projections.store import ViewCursor
 
@@ -26,10 +25,7 @@ class AuthorityGuardView(View):
         aggregate_id = str(event.originator_id)
         authority = getattr(event, "authority", None)
         if hasattr(event, "originator_topic"):  # a created event
-            owned = getattr(resolve_topic(event.originator_topic), "ORG_OWNED", False)
-            if owned and authority != str(event.org_id):
-                raise AuthorityMismatchError(f"created event {aggregate_id} belongs to organization {event.org_id} "
-                                             f"but was made for authority {authority}")
+            check_created_authority(event, f"created event {aggregate_id}")
             c.execute("INSERT INTO view_authorities VALUES (?, ?)", (aggregate_id, authority))
             return
         row = c.execute("SELECT authority FROM view_authorities WHERE aggregate_id = ?", (aggregate_id,)).fetchone()

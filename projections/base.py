@@ -25,6 +25,9 @@ class View(Projection[Any]):
 
     schema: ClassVar[tuple[str, ...]] = ()
     tables: ClassVar[tuple[str, ...]] = ()
+    # Bump when a view fills its tables differently without their definitions changing: the runner then
+    # rebuilds it from the log on the next start (see projections.runner.fingerprint).
+    revision: ClassVar[int] = 1
 
     def __init__(self, view: ViewStore) -> None:
         super().__init__(view=view)

@@ -17,7 +17,10 @@ class DirectoryView(View):
     tables = ("view_organizations", "view_keys", "view_tokens")
     schema = (
         "CREATE TABLE IF NOT EXISTS view_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
-        "credit_code TEXT, region_code TEXT, identified INTEGER NOT NULL, registered_at TEXT NOT NULL)",
+        "kind TEXT NOT NULL, credit_code TEXT, region_code TEXT, charter_purpose TEXT NOT NULL, "
+        "identified INTEGER NOT NULL, identified_since TEXT, request_pending INTEGER NOT NULL, "
+        "registered_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS view_organizations_listed ON view_organizations (identified, region_code)",
         "CREATE TABLE IF NOT EXISTS view_keys (key_id TEXT NOT NULL, public_key TEXT NOT NULL, name TEXT NOT NULL, "
         "owner TEXT NOT NULL, purpose TEXT NOT NULL, status TEXT NOT NULL, valid_from TEXT NOT NULL, "
         "compromised_since TEXT, notification_id BIGINT NOT NULL, PRIMARY KEY (key_id, public_key))",
@@ -31,9 +34,33 @@ class DirectoryView(View):
 
     @apply.register
     def _(self, event: Organization.Registered, c: ViewCursor, nid: int) -> None:
-        c.execute("INSERT INTO view_organizations VALUES (?, ?, ?, ?, ?, ?)",
-                  (str(event.originator_id), event.name, event.credit_code, event.region_code,
-                   int(event.identified), event.timestamp.isoformat()))
+        at = event.timestamp.isoformat()
+        c.execute("INSERT INTO view_organizations VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                  (str(event.originator_id), event.name, event.kind, event.credit_code, event.region_code,
+                   event.charter_purpose, int(event.identified), at if event.identified else None, at))
+
+    @apply.register
+    def _(self, event: Organization.IdentificationRequested, c: ViewCursor, nid: int) -> None:
+        c.execute("UPDATE view_organizations SET request_pending = 1 WHERE id = ?", (str(event.originator_id),))
+
+    @apply.register
+    def _(self, event: Organization.Identified, c: ViewCursor, nid: int) -> None:
+        c.execute("UPDATE view_organizations SET identified = 1, identified_since = ?, request_pending = 0 "
+                  "WHERE id = ?", (event.timestamp.isoformat(), str(event.originator_id)))
+
+    @apply.register
+    def _(self, event: Organization.IdentificationRefused, c: ViewCursor, nid: int) -> None:
+        c.execute("UPDATE view_organizations SET request_pending = 0 WHERE id = ?", (str(event.originator_id),))
+
+    @apply.register
+    def _(self, event: Organization.CharterAmended, c: ViewCursor, nid: int) -> None:
+        c.execute("UPDATE view_organizations SET charter_purpose = ? WHERE id = ?",
+                  (event.charter_purpose, str(event.originator_id)))
+
+    @apply.register
+    def _(self, event: Organization.IdentificationWithdrawn, c: ViewCursor, nid: int) -> None:
+        c.execute("UPDATE view_organizations SET identified = 0, identified_since = NULL WHERE id = ?",
+                  (str(event.originator_id),))
 
     @apply.register
     def _(self, event: SigningKey.KeyRegistered, c: ViewCursor, nid: int) -> None:

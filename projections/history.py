@@ -31,6 +31,9 @@ def plain(value: Any) -> Any:
 
 class HistoryView(View):
     name = "history"
+    # 2: a record's creation lists every field of its event (payment, warnings …), and correction requests and
+    # their outcomes are indexed.
+    revision = 2
     tables = ("view_history",)
     schema = (
         "CREATE TABLE IF NOT EXISTS view_history (aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, "
@@ -50,18 +53,41 @@ class HistoryView(View):
                    json.dumps(plain(changes), ensure_ascii=False), reason, nid))
 
 
+# What every event carries besides its content: its place, time and who made it for whom. Shown elsewhere in a
+# history entry, never as "changes".
+ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp", "actor", "authority",
+                      "org_id"})
+
+
 def history_entry(event: Any) -> tuple[dict[str, Any], str | None] | None:
     """What an event changed and why, for events that belong in a history; None for the others.
 
-    The view and the history API both use this, so the log and the index tell the same story."""
+    A record's creation lists every field of its event (so fields added later, such as payment and warnings, are
+    shown without a change here). A correction request and a declined request change nothing in the record:
+    their ``changes`` are empty, the volunteer's or the organization's words are the reason, and
+    ``correction_of`` says what was asked. The view and the history API both use this, so the log and the index
+    tell the same story."""
     if isinstance(event, ServiceRecord.Recorded):
-        fields = ("activity_id", "volunteer_id", "hours", "content", "evaluation", "paper_recorded_on")
-        return {f: {"from": None, "to": getattr(event, f)} for f in fields}, None
+        return {f: {"from": None, "to": v} for f, v in vars(event).items() if f not in ENVELOPE}, None
     if isinstance(event, ServiceRecord.Amended):
         return dict(event.changes), event.reason
+    if isinstance(event, (ServiceRecord.CorrectionRequested, ServiceRecord.CorrectionDeclined)):
+        return {}, event.reason
     if isinstance(event, Certificate.Issued):
         fields = ("number", "hours", "period_start", "period_end", "issue_date", "records")
         return {f: {"from": None, "to": getattr(event, f)} for f in fields}, None
     if isinstance(event, Certificate.Revoked):
         return {"status": {"from": "valid", "to": "revoked"}}, event.reason
+    return None
+
+
+def correction_of(event: Any) -> dict[str, Any] | None:
+    """The correction request an event raises or answers: its id, the step (``requested``, ``amended``,
+    ``declined``) and, for a request, the values proposed (``{field: {"from", "to"}}``); None for other events."""
+    if isinstance(event, ServiceRecord.CorrectionRequested):
+        return {"id": str(event.correction_id), "step": "requested", "proposed": plain(dict(event.proposed))}
+    if isinstance(event, ServiceRecord.CorrectionDeclined):
+        return {"id": str(event.correction_id), "step": "declined"}
+    if isinstance(event, ServiceRecord.Amended) and event.correction_id is not None:
+        return {"id": str(event.correction_id), "step": "amended"}
     return None

@@ -9,6 +9,7 @@ runner re-read the positions: nothing is ever applied twice.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,6 +21,17 @@ from projections.base import View
 from projections.store import ViewStore
 
 Progress = Callable[[int, int], None]
+# A phase name (e.g. "save", "views") → the (done, total) callback drawing that phase's progress.
+Phases = Callable[[str], Progress]
+
+SCHEMA_TABLE = "CREATE TABLE IF NOT EXISTS view_schemas (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)"
+
+
+def fingerprint(view: View) -> str:
+    """What a view's rows were written under: its tables' definitions and its revision (bumped when only
+    the way it fills them changes)."""
+    text = "\n".join((*view.schema, f"revision {view.revision}"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class LogShrankError(LogIntegrityError):
@@ -44,7 +56,22 @@ class ViewRunner:
         self.install()
 
     def install(self) -> None:
+        """Create the views' tables; a view whose definition changed since its rows were written is dropped
+        first, so the next catch-up rebuilds it from the log (an upgraded instance needs no manual step)."""
+        self.store.install([SCHEMA_TABLE])
+        with self.store.transaction(commit=False) as c:
+            stored = {r["name"]: r["fingerprint"] for r in c.execute("SELECT name, fingerprint FROM view_schemas")
+                      .fetchall()}
+        stale = [v for v in self.views if stored.get(v.name) != fingerprint(v)]
+        if stale:
+            self.store.drop([t for v in stale for t in v.tables], [v.name for v in stale])
         self.store.install([s for v in self.views for s in v.schema])
+        if not stale:
+            return
+        with self.store.transaction() as c:
+            for view in stale:
+                c.execute("INSERT INTO view_schemas (name, fingerprint) VALUES (?, ?) ON CONFLICT (name) "
+                          "DO UPDATE SET fingerprint = excluded.fingerprint", (view.name, fingerprint(view)))
 
     def positions(self) -> dict[str, int]:
         """Every view's position, in one query."""
@@ -126,7 +153,9 @@ class ViewRunner:
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every view and apply the whole log again."""
         with self._lock:
-            self.store.drop([t for v in self.views for t in v.tables], [v.name for v in self.views])
+            # Forgetting every view's definition makes ``install`` drop and recreate them all.
+            with self.store.transaction() as c:
+                c.execute("DELETE FROM view_schemas")
             self._known_position = -1
             self.install()
             return self.catch_up(progress=progress, batch_size=max(self.batch_size, 2000))

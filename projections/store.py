@@ -15,6 +15,8 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+IN_LIST_SIZE = 500
+
 
 class ViewCursor:
     """A cursor that speaks one SQL dialect for both stores and returns rows as dicts."""
@@ -36,6 +38,15 @@ class ViewCursor:
     def fetchone(self) -> dict[str, Any] | None:
         row = self._raw.fetchone()
         return dict(row) if row is not None else None
+
+    def select_in(self, sql: str, values: Sequence[Any], params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """All rows of ``sql``, whose ``IN ({marks})`` takes ``values`` a chunk at a time (SQLite bounds the number
+        of parameters of one statement); ``params`` fill the placeholders before the list."""
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(values), IN_LIST_SIZE):
+            chunk = values[start:start + IN_LIST_SIZE]
+            rows += self.execute(sql.format(marks=", ".join("?" * len(chunk))), (*params, *chunk)).fetchall()
+        return rows
 
     @property
     def raw(self) -> Any:

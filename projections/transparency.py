@@ -49,6 +49,12 @@ def fetch_nodes(c: ViewCursor, nodes: Iterable[merkle.Node]) -> dict[merkle.Node
     return {(r["level"], r["idx"]): bytes.fromhex(r["hash"]) for r in rows}
 
 
+def leaf_index(c: ViewCursor, notification_id: int) -> int | None:
+    """The 0-based position of an event's leaf, or None if the views have not applied it."""
+    row = c.execute("SELECT position FROM view_log_index WHERE notification_id = ?", (notification_id,)).fetchone()
+    return row["position"] if row else None
+
+
 def tree_size(c: ViewCursor) -> int:
     row = c.execute("SELECT MAX(position) AS last FROM view_log_index").fetchone()
     return row["last"] + 1 if row and row["last"] is not None else 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import AppDep
+from api.deps import PUBLIC, AppDep, roles
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
@@ -18,7 +18,7 @@ def jwk(public_key_b64: str, kid: str) -> dict[str, str]:
     return {"kty": "OKP", "crv": "Ed25519", "x": base64.urlsafe_b64encode(raw).decode().rstrip("="), "kid": kid}
 
 
-@router.get("")
+@router.get("", openapi_extra=roles(PUBLIC))
 def list_keys(app: AppDep) -> dict[str, Any]:
     return {"keys": [{"kid": k["key_id"], "name": k["name"], "authority": k["owner"], "purpose": k["purpose"],
                       "public_key": k["public_key"], "jwk": jwk(k["public_key"], k["key_id"]),

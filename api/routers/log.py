@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from api.application import LogRequestError
-from api.deps import AppDep
+from api.deps import PUBLIC, AppDep, roles
 
 router = APIRouter(tags=["transparency log"])
 
@@ -22,28 +22,28 @@ def number(name: str, text: str) -> int:
     return int(text)
 
 
-@router.get("/log/checkpoint", response_class=PlainTextResponse)
+@router.get("/log/checkpoint", response_class=PlainTextResponse, openapi_extra=roles(PUBLIC))
 def checkpoint(app: AppDep) -> PlainTextResponse:
     return PlainTextResponse(app.latest_checkpoint(), headers={"Cache-Control": "no-store"})
 
 
-@router.get("/log/key", response_class=PlainTextResponse)
+@router.get("/log/key", response_class=PlainTextResponse, openapi_extra=roles(PUBLIC))
 def log_key(app: AppDep) -> PlainTextResponse:
     return PlainTextResponse(app.log_verifier_key() + "\n")
 
 
-@router.get("/api/v1/log/leaves/{index}")
+@router.get("/api/v1/log/leaves/{index}", openapi_extra=roles(PUBLIC))
 def leaf(index: str, app: AppDep) -> dict[str, Any]:
     return app.log_leaf(number("index", index))
 
 
-@router.get("/api/v1/log/proof/inclusion")
+@router.get("/api/v1/log/proof/inclusion", openapi_extra=roles(PUBLIC))
 def inclusion(app: AppDep, index: str = "", tree_size: str = "") -> dict[str, Any]:
     i, n = number("index", index), number("tree_size", tree_size)
     return {"index": i, "tree_size": n, "hashes": app.inclusion_proof(i, n)}
 
 
-@router.get("/api/v1/log/proof/consistency")
+@router.get("/api/v1/log/proof/consistency", openapi_extra=roles(PUBLIC))
 def consistency(app: AppDep, old_size: str = "", tree_size: str = "") -> dict[str, Any]:
     m, n = number("old_size", old_size), number("tree_size", tree_size)
     return {"old_size": m, "tree_size": n, "hashes": app.consistency_proof(m, n)}

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.deps import AppDep
+from api.deps import PUBLIC, AppDep, roles
 from domain.verdicts import Verdict, reason_text
 
 router = APIRouter(tags=["pages"])
@@ -66,8 +66,9 @@ def render(verdict: Verdict, lang: str) -> str:
     )
 
 
-@router.get("/V/{payload}", response_class=HTMLResponse)
-@router.get("/v/{payload}", response_class=HTMLResponse, include_in_schema=False)  # cameras that lowercase URLs
+@router.get("/V/{payload}", response_class=HTMLResponse, openapi_extra=roles(PUBLIC))
+# Cameras that lowercase URLs land here.
+@router.get("/v/{payload}", response_class=HTMLResponse, include_in_schema=False, openapi_extra=roles(PUBLIC))
 def verification_page(payload: str, app: AppDep, lang: str = "zh") -> HTMLResponse:
     verdict = app.verify(f"{app.settings.public_url}/V/{payload}")
     status = 200

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import AppDep
+from api.deps import PUBLIC, AppDep, roles
 
 router = APIRouter(prefix="/api/v1/verify", tags=["verification"])
 
@@ -23,11 +23,11 @@ class BatchIn(BaseModel):
     codes: list[Any] = Field(max_length=MAX_BATCH)
 
 
-@router.post("")
+@router.post("", openapi_extra=roles(PUBLIC))
 def verify(body: VerifyIn, app: AppDep) -> dict[str, Any]:
     return app.verify(body.code).as_dict()
 
 
-@router.post("/batch")
+@router.post("/batch", openapi_extra=roles(PUBLIC))
 def verify_batch(body: BatchIn, app: AppDep) -> dict[str, Any]:
     return {"results": [app.verify(code).as_dict() for code in body.codes]}

@@ -36,8 +36,9 @@ from api.application import VledgerApplication
 from api.cli import main as cli_main
 from api.settings import Settings
 from keys.notes import Verifier, parse_checkpoint, parse_note
-from tests.api.http_world import ID_NUMBER, OTHER_ID_NUMBER, THIRD_ID_NUMBER, activity_body, bearer
+from tests.api.http_world import ID_NUMBER, OTHER_ID_NUMBER, THIRD_ID_NUMBER, activity_body, bearer, created
 from tests.api.test_server import clean_env, free_port, serving, vledger
+from tests.unit.test_merkle_vectors import spec_mth, spec_subproof
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_LIMIT_SECONDS = 60  # bounds on waits, not performance assertions
@@ -69,12 +70,6 @@ def monitor(server: str, state: Path, *extra: str) -> subprocess.CompletedProces
     return subprocess.run([sys.executable, "-m", "api.cli", "monitor", "--server", server, "--state", str(state),
                            *extra], env=clean_env(), cwd=REPO, capture_output=True, text=True,
                           timeout=COMMAND_LIMIT_SECONDS)
-
-
-def created(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def served_checkpoint(base: str) -> tuple[int, str]:
@@ -223,40 +218,6 @@ class LogKey:
         return f"{text}\n\u2014 {self.name} {base64.b64encode(self.key_id + signature).decode()}\n"
 
 
-def tree_nodes(leaves: list[bytes]) -> dict[tuple[int, int], bytes]:
-    """Every perfect subtree's hash, (level, index) → hash, by plain hashlib (RFC 9162 hashing)."""
-    nodes = {(0, i): hashlib.sha256(b"\x00" + leaf).digest() for i, leaf in enumerate(leaves)}
-    level = 0
-    while True:
-        pairs = [(level + 1, i) for i in range(len(leaves) >> (level + 1))]
-        if not pairs:
-            return nodes
-        for lv, i in pairs:
-            nodes[(lv, i)] = hashlib.sha256(b"\x01" + nodes[(level, 2 * i)] + nodes[(level, 2 * i + 1)]).digest()
-        level += 1
-
-
-def mth(leaves: list[bytes]) -> bytes:
-    """RFC 9162 Merkle tree hash, recursively."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1 << ((len(leaves) - 1).bit_length() - 1)
-    return hashlib.sha256(b"\x01" + mth(leaves[:k]) + mth(leaves[k:])).digest()
-
-
-def subproof(m: int, leaves: list[bytes], complete: bool) -> list[bytes]:
-    """RFC 9162 §2.1.4.1 SUBPROOF, recursively."""
-    n = len(leaves)
-    if m == n:
-        return [] if complete else [mth(leaves)]
-    k = 1 << ((n - 1).bit_length() - 1)
-    if m <= k:
-        return subproof(m, leaves[:k], complete) + [mth(leaves[k:])]
-    return subproof(m - k, leaves[k:], False) + [mth(leaves[:k])]
-
-
 @dataclass
 class FakeLog:
     """What the fake server answers; tests change it between runs."""
@@ -270,7 +231,7 @@ class FakeLog:
     checkpoint_text: str | None = None  # served verbatim instead of a signed checkpoint
 
     def checkpoint(self) -> str:
-        body = f"{self.origin}\n{len(self.leaves)}\n{base64.b64encode(mth(self.leaves)).decode()}\n"
+        body = f"{self.origin}\n{len(self.leaves)}\n{base64.b64encode(spec_mth(self.leaves)).decode()}\n"
         return (self.signer or self.key).sign(body)
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, str, str]:
@@ -283,7 +244,7 @@ class FakeLog:
             return 200, "text/plain", self.checkpoint_text or self.checkpoint()
         if path == "/api/v1/log/proof/consistency":
             m, n = int(query["old_size"][0]), int(query["tree_size"][0])
-            proof = [] if m in (0, n) else subproof(m, self.leaves[:n], True)
+            proof = [] if m in (0, n) else spec_subproof(m, self.leaves[:n], True)
             return 200, "application/json", json.dumps(
                 {"old_size": m, "tree_size": n, "hashes": [base64.b64encode(h).decode() for h in proof]})
         return 404, "application/json", json.dumps({"error": {"code": "not_found", "message": path}})
@@ -400,8 +361,8 @@ def test_every_failed_check_is_an_alarm_and_keeps_the_state(
     assert code == 1, out + err
     assert out.startswith("ALARM: the transparency log at")
     assert words in out
-    assert f"last accepted: size 5, root {base64.b64encode(mth([f'leaf {i}'.encode() for i in range(5)])).decode()}" \
-        in out
+    accepted_root = base64.b64encode(spec_mth([f"leaf {i}".encode() for i in range(5)])).decode()
+    assert f"last accepted: size 5, root {accepted_root}" in out
     assert state.read_bytes() == before
 
     code, out, _ = run_monitor(base, state, capsys, "--json")

@@ -170,3 +170,17 @@ def test_an_amendment_that_pushes_the_day_over_24_hours_is_refused_and_writes_no
     assert raised.status_code == 200, raised.text  # 7 + 8 + 9 = 24
     assert org.records() == {ids[0]: "7.00", ids[1]: "8.00", ids[2]: "9.00"}
     org.refused(org.amend(ids[2], "9.01"), "more_than_24_hours_in_a_day")
+
+
+@pytest.mark.parametrize(("hours", "code"), [("0", "hours_not_positive"), ("-1", "hours_not_positive"),
+                                             ("3.01", "hours_above_activity_duration")])
+def test_hours_of_zero_or_less_or_above_the_activitys_duration_are_refused_and_write_nothing(
+        org: Org, hours: str, code: str) -> None:
+    """Gangcheng 000_… 五(1)1(2) "服务时间是否完整准确" and 五(1)2(9) "与志愿服务活动实际情况相一致": no record without
+    service, and no more hours than the activity lasted (here 3)."""
+    activity = org.activity("03-01T09:00", "03-01T12:00")
+    before = org.app.recorder.max_notification_id()
+    org.refused(org.record(activity, hours), code)
+    assert unchanged(org, before)
+    assert org.records() == {}
+    created(org.record(activity, "3"))  # the whole activity is allowed

@@ -86,3 +86,31 @@ def test_the_demo_prints_no_id_or_phone_number_and_a_second_run_adds_nothing(dem
     finally:
         app.close()
     assert json.loads((data_dir / "demo.json").read_text(encoding="utf-8"))["certificates"]
+
+
+def test_the_demo_replays_its_season_so_only_the_planted_deviations_are_flagged(demo: tuple[Path, str]) -> None:
+    """Records entered a few days after their activity pass the 10-working-day rule (Gangcheng 000 五(1)1(7));
+    what the screening flags is exactly what the demo planted: a fee-charging study tour (Hunan 001 二(二)4), a
+    paper sign-in sheet entered weeks late (000 五(1)1(8)) and one payment beyond the declared subsidy."""
+    data_dir, _ = demo
+    app = VledgerApplication(Settings(data_dir=data_dir))
+    try:
+        with app.read() as c:
+            records = c.execute("SELECT r.warnings, a.name FROM view_records r "
+                                "JOIN view_activities a ON a.id = r.activity_id").fetchall()
+            corrections = sorted(r["status"] for r in c.execute("SELECT status FROM view_corrections").fetchall())
+            trained = c.execute("SELECT COUNT(DISTINCT volunteer_id) AS n FROM view_trainings").fetchone()["n"]
+            reads = c.execute("SELECT COUNT(*) AS n FROM view_personal_data_reads").fetchone()["n"]
+        flagged: dict[str, set[str]] = {}
+        for r in records:
+            for w in json.loads(r["warnings"]):
+                flagged.setdefault(w["code"], set()).add(r["name"])
+        assert flagged.pop("ineligible_fee_charging_trip") == {"暑期研学志愿营"}
+        assert flagged.pop("fee_charging_activity") == {"暑期研学志愿营"}
+        assert flagged.pop("paper_entered_late") == {"独居老人探访"}
+        assert len(flagged.pop("pay_beyond_subsidy")) == 1
+        assert flagged == {}, flagged  # in particular no late_record: the season was entered on time
+        assert corrections == ["amended", "declined"]
+        assert trained == 20 and reads == 1
+    finally:
+        app.close()

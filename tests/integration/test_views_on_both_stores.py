@@ -23,6 +23,7 @@ import pytest
 
 from api.application import VledgerApplication
 from api.settings import Settings
+from domain.access import Principal
 from domain.activity import Activity
 from domain.record import ServiceRecord
 from domain.volunteer import Volunteer
@@ -30,7 +31,17 @@ from projections.base import View
 from projections.runner import ViewRunner
 from projections.store import ViewCursor, ViewStore
 
-from .support import ACTIVITY_END, ACTIVITY_START, World, all_notifications, dump_views, raw_rows
+from .support import (
+    ACTIVITY_END,
+    ACTIVITY_START,
+    World,
+    all_notifications,
+    dump_views,
+    raw_rows,
+    volunteer_principal,
+)
+
+REGISTRY_PRINCIPAL = Principal(role="registry", subject="registry")
 
 
 def unprojected_records(app: VledgerApplication, org: Any, hours: list[str]) -> list[UUID]:
@@ -226,6 +237,15 @@ class TestViewsOnBothStores:
         cid = app.issue_certificate(a.principal, a.volunteer_id)["id"]
         app.issue_certificate(b.principal, b.volunteer_id)
         app.revoke_certificate(a.principal, UUID(cid), "撤销")
+        app.record_training(a.principal, a.volunteer_id, title="急救", provider="红十字会", date=dt.date(2026, 2, 1),
+                            hours="2")
+        app.record_award(a.principal, a.volunteer_id, title="优秀志愿者", awarded_by="文明办",
+                         date=dt.date(2025, 12, 5), level="county")
+        app.record_evaluation(a.principal, a.volunteer_id, period_start=dt.date(2025, 1, 1),
+                              period_end=dt.date(2025, 12, 31), rating="good")
+        app.request_correction(volunteer_principal(a.volunteer_id, a.id), rid, reason="实际7.5小时", hours="7.5")
+        inspector = app.authenticate(app.appoint_inspector(REGISTRY_PRINCIPAL, name="王督查")["token"])
+        app.get_volunteer(inspector, a.volunteer_id)
         live = dump_views(app)
         assert all(live[t] for t in live), [t for t in live if not live[t]]  # every view has rows to compare
 
@@ -256,7 +276,8 @@ class TestViewsOnBothStores:
                                       start=ACTIVITY_START, end=ACTIVITY_END, place="社区", recipients="居民",
                                       content="服务", leader="王五", recorder="赵六") for i in range(10)]
         volunteers = [Volunteer.register(now=app.clock(), actor=a.principal.actor, org_id=a.id, name=f"志愿者{i}",
-                                         id_type="passport", id_number=f"E{i:08d}") for i in range(30)]
+                                         id_type="passport", id_number=f"E{i:08d}", birth_date=dt.date(1990, 1, 1))
+                      for i in range(30)]
         app.save(*activities, *volunteers)
         records = [ServiceRecord.record(now=app.clock(), actor=a.principal.actor, org_id=a.id, activity_id=act.id,
                                         activity_hours=act.duration_hours, activity_end=act.end,

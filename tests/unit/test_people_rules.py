@@ -140,3 +140,128 @@ def test_a_long_name_masks_to_at_most_four_stars_so_it_fits_a_certificate_code()
     masked = mask_name(long_name)
     assert masked == "阿****力"
     assert len(masked.encode("utf-8")) <= MAX_NAME_BYTES
+
+
+# -- the other ID documents (domain/people.py names the source of each format) ----------------------------------
+
+def test_only_the_gb_11643_layouts_encode_birth_date_and_gender() -> None:
+    from domain.people import encodes_birth_date
+
+    assert {t for t in IdType if encodes_birth_date(t)} == {IdType.RESIDENT_ID,
+                                                            IdType.HK_MACAO_TAIWAN_RESIDENCE_PERMIT}
+
+
+@pytest.mark.parametrize("area", ["810000", "820000", "830000"])
+def test_a_residence_permit_of_hk_macao_taiwan_residents_is_checked_as_gb_11643_with_its_own_area(area: str) -> None:
+    """港澳台居民居住证 (国办发〔2018〕81号): a 公民身份号码 with area 810000 / 820000 / 830000; stdnum's area table
+    does not list these, so the layout is checked without it."""
+    number = with_check_char(area + "19900307002")
+    assert check_id_number(IdType.HK_MACAO_TAIWAN_RESIDENCE_PERMIT, number) == number
+    assert birth_date_of(number) == dt.date(1990, 3, 7)
+    assert gender_of(number) == "female"
+
+
+@pytest.mark.parametrize(("value", "code"), [
+    (wrong_check_char(with_check_char("81000019900307002")), "id_number_checksum"),
+    (with_check_char("11010519900307002"), "id_number_format"),  # a mainland area: that is a resident ID
+    (with_check_char("81000019901307002"), "id_number_format"),  # month 13
+    ("8100001990030700", "id_number_format"),  # 16 characters
+])
+def test_a_residence_permit_number_of_the_wrong_shape_or_check_character_is_rejected(value: str, code: str) -> None:
+    with pytest.raises(InvalidFieldError) as caught:
+        check_id_number(IdType.HK_MACAO_TAIWAN_RESIDENCE_PERMIT, value)
+    assert (caught.value.field, caught.value.code) == ("id_number", code)
+    assert value not in str(caught.value)
+
+
+def test_a_residence_permit_number_given_as_a_resident_id_is_refused_with_a_hint_to_the_right_type() -> None:
+    number = with_check_char("83000019900307002")
+    with pytest.raises(InvalidFieldError) as caught:
+        check_id_number(IdType.RESIDENT_ID, number)
+    assert caught.value.code == "id_number_format"
+    assert "hk_macao_taiwan_residence_permit" in str(caught.value)
+    assert number not in str(caught.value)
+
+
+def test_a_2023_foreign_permanent_residence_id_starts_with_9_and_has_a_mod_11_2_check_character() -> None:
+    """National Immigration Administration, 新版外国人永久居留身份证机读信息规则（2023版） items 2-3: 18 characters,
+    first digit 9, check character as for 公民身份号码."""
+    number = with_check_char("93315619900307001")
+    assert check_id_number(IdType.FOREIGN_PERMANENT_RESIDENCE_ID, number) == number
+    with pytest.raises(InvalidFieldError) as caught:
+        check_id_number(IdType.FOREIGN_PERMANENT_RESIDENCE_ID, wrong_check_char(number))
+    assert caught.value.code == "id_number_checksum"
+
+
+def test_a_2017_foreign_permanent_residence_id_of_three_letters_and_twelve_digits_is_still_accepted() -> None:
+    """Same rule, item 2: the 2017 card's 15 characters (3 Latin letters + 12 digits) stay valid alongside."""
+    assert check_id_number(IdType.FOREIGN_PERMANENT_RESIDENCE_ID, "usa110090030701") == "USA110090030701"
+
+
+@pytest.mark.parametrize("value", [with_check_char("13315619900307001"), "US1100900307012", "USA11009003070",
+                                   "9331561990030700"])
+def test_a_foreign_permanent_residence_id_of_another_shape_is_rejected(value: str) -> None:
+    with pytest.raises(InvalidFieldError) as caught:
+        check_id_number(IdType.FOREIGN_PERMANENT_RESIDENCE_ID, value)
+    assert caught.value.code == "id_number_format"
+    assert value not in str(caught.value)
+
+
+def test_an_18_character_number_starting_with_9_given_as_a_resident_id_hints_at_the_permanent_residence_id() -> None:
+    with pytest.raises(InvalidFieldError) as caught:
+        check_id_number(IdType.RESIDENT_ID, with_check_char("93315619900307001"))
+    assert "foreign_permanent_residence_id" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["H12345678", "M12345678", "H1234567801", "h12345678"])
+def test_a_hong_kong_or_macao_permit_is_h_or_m_and_8_or_10_digits(value: str) -> None:
+    """港澳居民来往内地通行证: H (Hong Kong) or M (Macao), then 8 digits (card) or 10 (earlier booklets)."""
+    assert check_id_number(IdType.HK_MACAO_PERMIT, value) == value.upper()
+
+
+@pytest.mark.parametrize("value", ["H1234567", "H123456789", "H123456789012", "A12345678", "12345678", "HK1234567"])
+def test_a_hong_kong_or_macao_permit_of_another_shape_is_rejected(value: str) -> None:
+    with pytest.raises(InvalidFieldError) as caught:
+        check_id_number(IdType.HK_MACAO_PERMIT, value)
+    assert (caught.value.field, caught.value.code) == ("id_number", "id_number_format")
+    assert value not in str(caught.value)
+
+
+def test_a_taiwan_permit_is_8_digits() -> None:
+    """台湾居民来往大陆通行证 (card since 2015): 8 digits."""
+    assert check_id_number(IdType.TAIWAN_PERMIT, "01234567") == "01234567"
+    for value in ("1234567", "123456789", "T1234567", "A123456789"):
+        with pytest.raises(InvalidFieldError) as caught:
+            check_id_number(IdType.TAIWAN_PERMIT, value)
+        assert caught.value.code == "id_number_format"
+
+
+def test_full_width_characters_and_spaces_are_normalized_so_one_document_has_one_form() -> None:
+    # Chinese input methods type full-width letters and digits; the duplicate check compares normalized numbers.
+    assert check_id_number(IdType.PASSPORT, "Ｅ１２３４ ５６７８") == "E12345678"
+    assert check_id_number(IdType.RESIDENT_ID, "１１０１０５１９４９１２３１００２ｘ") == "11010519491231002X"
+
+
+@pytest.mark.parametrize("value", ["É12345678", "护照12345678", "E1234５678!"])
+def test_a_passport_number_with_letters_outside_a_to_z_is_rejected(value: str) -> None:
+    with pytest.raises(InvalidFieldError):
+        check_id_number(IdType.PASSPORT, value)
+
+
+def test_an_unknown_document_type_is_rejected_listing_the_accepted_ones() -> None:
+    from domain.people import id_type_of
+
+    with pytest.raises(InvalidFieldError) as caught:
+        id_type_of("library_card")
+    assert caught.value.field == "id_type"
+    assert all(t.value in str(caught.value) for t in IdType)
+
+
+def test_an_area_code_stdnum_cannot_resolve_is_a_format_error_not_a_crash() -> None:
+    """GB 11643: the first six digits are an administrative area code. python-stdnum raises KeyError for some
+    codes of its table (e.g. 110005); that must be a 422 naming the field, never a 500."""
+    number = with_check_char("11000519900101001")
+    with pytest.raises(InvalidFieldError) as caught:
+        check_id_number(IdType.RESIDENT_ID, number)
+    assert caught.value.code == "id_number_format"
+    assert number not in str(caught.value)

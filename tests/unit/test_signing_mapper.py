@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, StoredEvent, UUIDAsHex
 
+from api.core import DateAsISO
 from domain.base import REGISTRY
 from domain.organization import Organization
 from domain.volunteer import Volunteer
@@ -76,7 +77,7 @@ def make_key(store: InMemoryKeyStore, name: str, owner: str, seed: bytes | None 
 
 def transcoder() -> JSONTranscoder:
     t = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
         t.register(transcoding)
     return t
 
@@ -114,7 +115,7 @@ def registry_event() -> Organization.Registered:
 
 def org_event() -> Volunteer.Registered:
     volunteer = Volunteer.register(now=NOW, actor=f"organization:{ORG}", org_id=ORG, name="张三明",
-                                   id_type="passport", id_number="E12345678")
+                                   id_type="passport", id_number="E12345678", birth_date=dt.date(1990, 1, 1))
     (event,) = volunteer.collect_events()
     return event  # type: ignore[return-value]
 

@@ -1,0 +1,135 @@
+"""Use cases of certificates: issue, revoke, download, verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+
+from api import qr
+from api.usecases.base import UseCases
+from api.verification import LoggedCertificate, verify_code
+from domain.access import Principal, check_acts_for, check_holder
+from domain.activity import Activity
+from domain.base import VledgerAggregate
+from domain.certificate import Certificate, certificate_number, summarize
+from domain.certificate_code import CertificateClaims, claims_bytes, encode, signing_message, to_text
+from domain.errors import NotFoundError
+from domain.people import mask_name
+from domain.record import ServiceRecord
+from domain.verdicts import Verdict
+from domain.volunteer import Volunteer
+from domain.workdays import china_date
+from keys.keyring import KeyInfo
+
+
+class CertificateCases(UseCases):
+    """Use cases of certificates: issue, revoke, download, verify."""
+
+    # -- certificates ------------------------------------------------------------------------------------------
+
+    def issue_certificate(self, principal: Principal, volunteer_id: UUID, *, period_start: dt.date | None = None,
+                          period_end: dt.date | None = None) -> dict[str, Any]:
+        """Issue a certificate from the volunteer's records kept by this organization (谁记录谁证明)."""
+        volunteer = self.load(Volunteer, volunteer_id, "volunteer")
+        check_acts_for(principal, volunteer.org_id)
+        with self.read() as c:
+            ids = [r["id"] for r in c.execute("SELECT id FROM view_records WHERE volunteer_id = ? AND org_id = ?",
+                                              (str(volunteer_id), str(volunteer.org_id))).fetchall()]
+        # The views say which records exist; the signed log says what they hold and at which version.
+        activities: dict[UUID, Activity] = {}
+        candidates = []
+        for rid in ids:
+            record = self.load(ServiceRecord, UUID(rid), "service record")
+            if record.activity_id not in activities:
+                activities[record.activity_id] = self.load(Activity, record.activity_id, "activity")
+            candidates.append({"id": record.id, "version": record.version, "hours": record.hours,
+                               "day": activities[record.activity_id].start.date()})
+        chosen, total, start, end = summarize(candidates, period_start, period_end)
+        now = self.clock()
+        issue_date = china_date(now)
+        certificate_id = self._unused(uuid4, "view_certificates", "number",
+                                      lambda cid: certificate_number(cid, issue_date))
+
+        def claims_by(key: KeyInfo) -> CertificateClaims:
+            return CertificateClaims(certificate_id=certificate_id, key_id=key.key_id,
+                                     masked_name=mask_name(volunteer.name), hours=total, period_start=start,
+                                     period_end=end, issue_date=issue_date)
+
+        info, signature = self.signer.sign(str(volunteer.org_id),
+                                           lambda key: signing_message(claims_bytes(claims_by(key))))
+        claims = claims_by(info)
+        code = to_text(encode(claims, signature))
+        qr.checked_symbol(self.qr_text(code))  # a code that cannot be printed as a QR is refused before saving
+        certificate = Certificate.issue(
+            now=now, actor=principal.actor, id=certificate_id, org_id=volunteer.org_id, volunteer_id=volunteer.id,
+            masked_name=claims.masked_name, hours=total, period_start=start, period_end=end, issue_date=issue_date,
+            records=[{"id": r["id"], "version": r["version"], "hours": r["hours"]} for r in chosen],
+            key_id=info.kid, code=code)
+        recordings = self.save_and_project(certificate)
+        return {"id": str(certificate.id), "number": certificate.number, "qr_text": self.qr_text(code),
+                "hours": str(total), "period_start": start.isoformat(), "period_end": end.isoformat(),
+                "log_index": self.log_index(recordings[0].notification.id)}
+
+    def revoke_certificate(self, principal: Principal, certificate_id: UUID, reason: str | None) -> dict[str, Any]:
+        certificate = self.load(Certificate, certificate_id, "certificate")
+        check_acts_for(principal, certificate.org_id)
+        certificate.revoke(now=self.clock(), actor=principal.actor, reason=reason)
+        self.save_and_project(certificate)
+        return {"id": str(certificate.id), "status": "revoked"}
+
+    def certificate_for_holder(self, principal: Principal, certificate_id: UUID) -> dict[str, Any]:
+        """The certificate row for its organization or its volunteer (QR and PDF downloads)."""
+        with self.read() as c:
+            row = c.execute("SELECT * FROM view_certificates WHERE id = ?", (str(certificate_id),)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no certificate with id {certificate_id}")
+        check_holder(principal, UUID(row["org_id"]), UUID(row["volunteer_id"]))
+        return {**row, "qr_text": self.qr_text(row["code"])}
+
+    def qr_text(self, code: str) -> str:
+        """The uppercase URL a phone camera opens (alphanumeric QR mode needs uppercase)."""
+        return f"{self.settings.public_url.upper()}/V/{code}"
+
+    # -- verification -----------------------------------------------------------------------------------------
+
+    def verify(self, text: Any) -> Verdict:
+        """Verify a QR text or bare code against the keyring and the log (anyone may ask)."""
+        self.views.ensure_fresh()  # once per code; the lookup below then reads the views directly
+        seen: list[LoggedCertificate] = []
+
+        def lookup(certificate_id: UUID) -> LoggedCertificate | None:
+            logged = self._logged_certificate(certificate_id)
+            seen.extend([logged] if logged else [])
+            return logged
+
+        verdict = verify_code(text, public_url=self.settings.public_url, keyring=self.keyring, lookup=lookup)
+        if verdict.certificate is not None and seen and seen[0].log_index is not None:
+            evidence, included = self._log_evidence(seen[0])
+            verdict = replace(verdict, details={**verdict.details, "log": evidence})
+            if verdict.trusted_by_log and not included:
+                # The issuance is in the event store but not provably in the signed tree: the log was altered.
+                verdict = replace(verdict, verdict="altered", reasons=(*verdict.reasons, "log_inclusion_failed"))
+        return verdict
+
+    def _logged_certificate(self, certificate_id: UUID) -> LoggedCertificate | None:
+        try:
+            certificate: VledgerAggregate = self.repository.get(certificate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(certificate, Certificate):
+            return None
+        ids = [str(r["id"]) for r in certificate.records]
+        with self.views.store.transaction(commit=False) as c:
+            org = c.execute("SELECT name FROM view_organizations WHERE id = ?", (str(certificate.org_id),)).fetchone()
+            versions = {r["id"]: r["version"] for r in c.execute(
+                f"SELECT id, version FROM view_records WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()}
+            issued = c.execute("SELECT l.position, l.notification_id FROM view_certificates v "
+                               "JOIN view_log_index l ON l.notification_id = v.notification_id WHERE v.id = ?",
+                               (str(certificate_id),)).fetchone()
+        return LoggedCertificate(certificate=certificate, organization_name=org["name"] if org else None,
+                                 record_versions=versions, log_index=issued["position"] if issued else None,
+                                 notification_id=issued["notification_id"] if issued else None)
