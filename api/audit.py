@@ -10,9 +10,17 @@ Steps for every stored event (numbered as in the comments below):
   3. the key belongs to the authority the event names, and was valid at the event's time;
   4. the event names the authority that created its aggregate (a signature only proves who made an event,
      not that they may write there), and an organization's volunteer, activity, record or certificate is
-     created on behalf of that very organization; the inspection authority creates read receipts only, and
-     read receipts are created for it alone (domain/inspector.py);
-  5. key registrations must be signed by a registry key; only then is the new key learned.
+     created on behalf of that very organization; the inspection authority creates only what is bound to it
+     (read receipts, draws, inspections), and those are created for it alone (domain/base.py
+     ``check_authority_scope``);
+  5. key registrations must be signed by a registry key; only then is the new key learned. Key retirements and
+     revocations likewise (signed by a registry key, naming the key whose aggregate they belong to); from then on
+     the walk knows the key's lifecycle, and an event signed by a key after its retirement is tampering: the
+     service never signs with a retired key (a revocation retires the key too).
+After the walk, when some key was revoked, the audit reports as findings (not tampering: the log is what the
+service wrote, but a thief of the key may have written some of it) every event signed by that key, and every
+certificate whose code carries its key id, at or after the key's ``compromised_since``. That takes a second
+read of the log, only on instances with a revoked key.
 Across events: each aggregate's versions run 1, 2, 3, … without holes; on SQLite notification ids
 (rowids) run without holes too; no view has applied more of the log than the log now holds; and the
 log index view (which event the views applied at which notification id and position) still matches the
@@ -38,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import datetime as dt
 import json
 import re
 import struct
@@ -63,8 +72,9 @@ from api.application import VledgerApplication, event_transcoder, key_info_of
 from api.instance import Instance
 from api.settings import Settings
 from domain.base import REGISTRY, AuthorityMismatchError, check_created_authority, created_classes
+from domain.certificate import Certificate
 from domain.errors import VledgerError
-from domain.signing_key import SigningKey
+from domain.signing_key import SigningKey, lifecycle_names_key
 from keys.errors import EventSignatureError
 from keys.keyring import KeyInfo, Keyring
 from keys.mapper import SealedState, check_key_authority, check_stored_signature, signing_bytes_of, unseal
@@ -75,6 +85,8 @@ from projections.transparency import TransparencyLogView, leaf_data
 
 PAGE_SIZE = 1000
 REGISTERED_TOPIC = get_topic(SigningKey.KeyRegistered)
+LIFECYCLE_TOPICS = (get_topic(SigningKey.KeyRetired), get_topic(SigningKey.KeyRevoked))
+CERTIFICATE_ISSUED_TOPIC = get_topic(Certificate.Issued)
 
 # Reason codes (stable: scripts read them from `vledger audit --json`).
 UNSIGNED = "unsigned"
@@ -95,6 +107,11 @@ CHECKPOINT_ROW_MISMATCH = "checkpoint_row_mismatch"
 CHECKPOINT_MISMATCH = "checkpoint_mismatch"
 CHECKPOINT_BEYOND_LOG = "checkpoint_beyond_log"
 CHECKPOINTS_INCONSISTENT = "checkpoints_inconsistent"
+SIGNED_AFTER_KEY_RETIRED = "signed_after_key_retired"
+KEY_EVENT_MISMATCH = "key_event_mismatch"
+# Findings (reported, but the log is intact): what a revoked key signed from its compromise on.
+SIGNED_AFTER_KEY_COMPROMISE = "signed_after_key_compromise"
+CERTIFICATE_AFTER_KEY_COMPROMISE = "certificate_signed_after_key_compromise"
 LOG_KEY_OWNER = "log"  # the log key: registered by the registry for owner "log", purpose "log"
 
 _SAFE_LABEL = re.compile(r"^[A-Za-z0-9_.:/-]{1,80}$")
@@ -123,15 +140,20 @@ class AuditProblem:
 
 @dataclass
 class AuditReport:
-    """The result of an audit; ``intact`` only when no problem was found."""
+    """The result of an audit; ``intact`` only when no problem was found. ``findings`` do not make the log less
+    intact: they name what a revoked key signed after its compromise, for a person to look at."""
 
     intact: bool
     events_checked: int
     problems: list[AuditProblem] = field(default_factory=list)
+    findings: list[AuditProblem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"intact": self.intact, "events_checked": self.events_checked,
-                "problems": [p.as_dict() for p in self.problems]}
+        report = {"intact": self.intact, "events_checked": self.events_checked,
+                  "problems": [p.as_dict() for p in self.problems]}
+        if self.findings:  # only instances with a revoked key have any: the report of every other stays as it was
+            report["findings"] = [p.as_dict() for p in self.findings]
+        return report
 
 
 def plain_mapper() -> Mapper[Any]:
@@ -177,6 +199,10 @@ def audit(settings: Settings, progress: Progress | None = None) -> AuditReport:
             auditor.finish()
             auditor.check_views(views.positions)
             auditor.tree.finish()
+            try:
+                auditor.find_compromised(recorder, last)
+            except PersistenceError as e:
+                raise AuditError(f"cannot read the event log: {type(e).__name__}: {e}") from e
         finally:
             factory.close()
     finally:
@@ -184,7 +210,7 @@ def audit(settings: Settings, progress: Progress | None = None) -> AuditReport:
     if progress is not None and auditor.events_checked == 0:
         progress(0, 0)
     return AuditReport(intact=not auditor.problems, events_checked=auditor.events_checked,
-                       problems=auditor.problems)
+                       problems=auditor.problems, findings=auditor.findings)
 
 
 # -- opening the store without trusting it ----------------------------------------------------------------
@@ -446,7 +472,10 @@ class _Auditor:
         self.mapper = plain_mapper()
         self.contiguous_ids = contiguous_ids
         self.problems: list[AuditProblem] = []
+        self.findings: list[AuditProblem] = []
         self.events_checked = 0
+        # Revoked keys as the walk met their revocation: (key id, public key) → the key with its lifecycle.
+        self.revoked: dict[tuple[bytes, bytes], KeyInfo] = {}
         self.last_id = 0
         # Versions: the contiguous prefix seen so far, and versions seen beyond a hole (version → nid).
         self.next_version: dict[str, int] = {}
@@ -548,6 +577,13 @@ class _Auditor:
                 message = f"dated before key {info.kid} became valid"
             self.problem(note, e.reason, f"{_where(note)}: {message}")
             return
+        # 3b. A key retired earlier in the log (the keyring learned it in log order) signs nothing more.
+        timestamp = getattr(event, "timestamp", None)
+        if info.retired_at is not None and isinstance(timestamp, dt.datetime) and timestamp >= info.retired_at:
+            self.problem(note, SIGNED_AFTER_KEY_RETIRED,
+                         f"{_where(note)}: signed by key {info.kid} of {_label(info.owner)}, which was retired "
+                         "earlier in the log; the service never signs with a retired key")
+            return
         # 4. The event belongs where it was put: its authority is the one that created the aggregate.
         if not self._check_authority(note, event):
             return
@@ -568,6 +604,102 @@ class _Auditor:
             self._resolve_pending(new_key, note.id)
             if self.tree is not None:
                 self.tree.learn(new_key)
+        if isinstance(event, (SigningKey.KeyRetired, SigningKey.KeyRevoked)) and stored.topic in LIFECYCLE_TOPICS:
+            self._learn_lifecycle(note, event, info)
+
+    def _learn_lifecycle(self, note: Notification, event: SigningKey.KeyRetired | SigningKey.KeyRevoked,
+                         info: KeyInfo) -> None:
+        """Step 5 for a retirement or revocation: a registry key signed it, and it names its own key."""
+        if info.owner != REGISTRY:
+            self.problem(note, KEY_NOT_OF_AUTHORITY,
+                         f"{_where(note)}: key lifecycle event signed by key {info.kid} of {_label(info.owner)}; "
+                         "only a registry key may retire or revoke keys")
+            return
+        try:
+            kid, public = bytes.fromhex(event.key_id), base64.b64decode(event.public_key)
+            names_its_key = lifecycle_names_key(event)
+        except (ValueError, TypeError) as e:
+            self.problem(note, UNDECODABLE, f"{_where(note)}: key lifecycle event is inconsistent "
+                                            f"({type(e).__name__})")
+            return
+        if not names_its_key:
+            self.problem(note, KEY_EVENT_MISMATCH,
+                         f"{_where(note)}: names key {_label(event.key_id)}, but belongs to another key's history")
+            return
+        if isinstance(event, SigningKey.KeyRetired):
+            self.keyring.update(kid, public, status="retired", retired_at=event.retired_at)
+            return
+        updated = self.keyring.update(kid, public, status="revoked", retired_at=event.retired_at,
+                                      compromised_since=event.compromised_since)
+        if updated is not None:
+            self.revoked[(kid, public)] = updated
+
+    def find_compromised(self, recorder: ApplicationRecorder, last: int) -> None:
+        """Findings: events a revoked key signed, and certificates whose code names its key id, at or after the
+        key's ``compromised_since`` — wherever they are in the log, since a compromise is found out (and
+        revoked) only after the fact. Events already reported as problems are not named again."""
+        if not self.revoked:
+            return
+        by_kid: dict[bytes, list[KeyInfo]] = {}
+        for key in self.revoked.values():
+            by_kid.setdefault(key.key_id, []).append(key)
+        reported = {p.notification_id for p in self.problems if p.notification_id is not None}
+        start: int | None = None
+        while True:
+            notes = recorder.select_notifications(start=start, limit=PAGE_SIZE, stop=last, inclusive_of_start=False)
+            for note in notes:
+                if note.id not in reported:
+                    self._compromise_finding(note, by_kid)
+            if len(notes) < PAGE_SIZE:
+                return
+            start = notes[-1].id
+
+    def _compromise_finding(self, note: Notification, by_kid: dict[bytes, list[KeyInfo]]) -> None:
+        state = bytes(note.state) if isinstance(note.state, (bytearray, memoryview)) else note.state
+        sealed = unseal(state) if isinstance(state, bytes) else None
+        if sealed is None:
+            return
+        certificate = note.topic == CERTIFICATE_ISSUED_TOPIC
+        if sealed.key_id not in by_kid and not certificate:
+            return
+        stored = StoredEvent(originator_id=_as_uuid(note.originator_id), originator_version=note.originator_version,
+                             topic=str(note.topic), state=state)
+        try:
+            event = self.mapper.to_domain_event(StoredEvent(
+                originator_id=stored.originator_id, originator_version=stored.originator_version,
+                topic=stored.topic, state=sealed.body))
+        except Exception:  # reported by the walk, which decoded the same bytes
+            return
+        timestamp = getattr(event, "timestamp", None)
+        if not isinstance(timestamp, dt.datetime):
+            return
+        for key in by_kid.get(sealed.key_id, ()):
+            assert key.compromised_since is not None
+            if timestamp >= key.compromised_since and key.verifies(signing_bytes_of(stored, sealed),
+                                                                   sealed.signature):
+                self.findings.append(self._finding(note, SIGNED_AFTER_KEY_COMPROMISE,
+                                                   f"{_where(note)}: signed by key {key.kid} of {_label(key.owner)} "
+                                                   f"at or after its compromise ({key.compromised_since.isoformat()})"))
+                break
+        if not certificate:
+            return
+        code_kid = getattr(event, "key_id", None)
+        for key in by_kid.get(bytes.fromhex(code_kid) if isinstance(code_kid, str) and len(code_kid) == 8 else b"",
+                              ()):
+            assert key.compromised_since is not None
+            if key.owner == str(getattr(event, "authority", None)) and timestamp >= key.compromised_since:
+                self.findings.append(self._finding(
+                    note, CERTIFICATE_AFTER_KEY_COMPROMISE,
+                    f"certificate {_oid_text(note.originator_id)}: its code names key {key.kid} of "
+                    f"{_label(key.owner)}, issued at or after the key's compromise "
+                    f"({key.compromised_since.isoformat()}); verification calls it forged"))
+                return
+
+    @staticmethod
+    def _finding(note: Notification, reason: str, message: str) -> AuditProblem:
+        return AuditProblem(notification_id=note.id, originator_id=_oid_text(note.originator_id),
+                            originator_version=note.originator_version, topic=note.topic, reason=reason,
+                            message=message)
 
     def _check_authority(self, note: Notification, event: Any) -> bool:
         """Step 4: a valid signature proves who made an event, not that they may write to this aggregate."""
@@ -1113,21 +1245,29 @@ EXIT_INTACT, EXIT_TAMPERED, EXIT_ERROR = 0, 1, 2
 
 
 def format_report(report: AuditReport, data_dir: object) -> str:
-    """The human report: a verdict line, then one line per problem naming the event and what failed."""
+    """The human report: a verdict line, then one line per problem naming the event and what failed, then the
+    findings (what a revoked key signed after its compromise), which do not make the log less intact."""
     if report.intact:
-        return f"audit of {data_dir}: intact ({report.events_checked} events verified)"
-    lines = [f"audit of {data_dir}: TAMPERED ({len(report.problems)} problem(s) in "
-             f"{report.events_checked} events)"]
-    for p in report.problems:
-        where = []
-        if p.notification_id is not None:
-            where.append(f"#{p.notification_id}")
-        if p.originator_id is not None:
-            where.append(f"{p.originator_id} v{p.originator_version}")
-        if p.topic:
-            where.append(f"({p.topic})")
-        lines.append(f"  {p.reason}: {' '.join(where) or '-'}: {p.message}")
+        lines = [f"audit of {data_dir}: intact ({report.events_checked} events verified)"]
+    else:
+        lines = [f"audit of {data_dir}: TAMPERED ({len(report.problems)} problem(s) in "
+                 f"{report.events_checked} events)"]
+    lines.extend(_problem_line(p) for p in report.problems)
+    if report.findings:
+        lines.append(f"{len(report.findings)} finding(s) about revoked keys (not tampering; for review):")
+        lines.extend(_problem_line(p) for p in report.findings)
     return "\n".join(lines)
+
+
+def _problem_line(p: AuditProblem) -> str:
+    where = []
+    if p.notification_id is not None:
+        where.append(f"#{p.notification_id}")
+    if p.originator_id is not None:
+        where.append(f"{p.originator_id} v{p.originator_version}")
+    if p.topic:
+        where.append(f"({p.topic})")
+    return f"  {p.reason}: {' '.join(where) or '-'}: {p.message}"
 
 
 def main(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Self, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Recording
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
@@ -41,7 +41,8 @@ from domain.errors import (
     VledgerError,
 )
 from domain.inspector import INSPECTION
-from domain.signing_key import SigningKey
+from domain.signing_key import SigningKey, lifecycle_names_key
+from domain.succession import check_no_dissolved_party
 from keys.errors import EventSignatureError
 from keys.ids import key_id
 from keys.keyring import KeyInfo, Keyring, Signer
@@ -50,10 +51,12 @@ from keys.notes import Checkpoint, signature_line, signed_note
 from keys.store import IdDigester, KeyStore, load_or_create_secret, resolve_passphrase, write_private_file
 from projections import merkle
 from projections.authority import AuthorityGuardView
+from projections.certificate_requests import CertificateRequestsView, SuccessionView, successors_of
 from projections.certificates import CertificatesView
 from projections.checkpoints import CheckpointStore, StoredCheckpoint
 from projections.directory import DirectoryView, find_token
 from projections.history import HistoryView
+from projections.inspections import SpotChecksView
 from projections.inspectors import InspectorsView
 from projections.records import RecordsView
 from projections.runner import Phases, ViewRunner
@@ -103,19 +106,42 @@ def key_info_of(event: SigningKey.KeyRegistered) -> KeyInfo:
                    owner=event.owner, purpose=event.purpose, valid_from=event.valid_from)
 
 
-def check_registered_by_registry(event: SigningKey.KeyRegistered) -> SigningKey.KeyRegistered:
-    """Only the registry registers keys. The mapper has checked the signer owns ``event.authority``;
-    this makes sure that authority is the registry, so an organization's key cannot mint keys."""
+KeyEvent = TypeVar("KeyEvent", SigningKey.KeyRegistered, SigningKey.KeyRetired, SigningKey.KeyRevoked)
+
+
+def check_registered_by_registry(event: KeyEvent) -> KeyEvent:
+    """Only the registry registers, retires and revokes keys. The mapper has checked the signer owns
+    ``event.authority``; this makes sure that authority is the registry, so an organization's key cannot mint
+    keys, nor retire a rival's, nor un-revoke its own."""
     if event.authority != REGISTRY:
         raise EventSignatureError(
-            f"key registration {event.originator_id} was made for {event.authority}, not the registry",
+            f"key event {event.originator_id} v{event.originator_version} was made for {event.authority}, "
+            "not the registry",
             originator_id=event.originator_id, originator_version=event.originator_version,
             reason="key_not_registered_by_registry")
     return event
 
 
+def apply_key_event(keyring: Keyring, event: Any) -> None:
+    """Bring the keyring up to a key event read from the log (checked: made for the registry, signed by its key).
+    A lifecycle event is applied only to the key it both names and belongs to (``lifecycle_names_key``)."""
+    if isinstance(event, SigningKey.KeyRegistered):
+        keyring.add(key_info_of(check_registered_by_registry(event)))
+    elif isinstance(event, SigningKey.KeyRetired):
+        check_registered_by_registry(event)
+        if lifecycle_names_key(event):
+            keyring.update(bytes.fromhex(event.key_id), base64.b64decode(event.public_key), status="retired",
+                           retired_at=event.retired_at)
+    elif isinstance(event, SigningKey.KeyRevoked):
+        check_registered_by_registry(event)
+        if lifecycle_names_key(event):
+            keyring.update(bytes.fromhex(event.key_id), base64.b64decode(event.public_key), status="revoked",
+                           retired_at=event.retired_at, compromised_since=event.compromised_since)
+
+
 ID_SECRET_FILE = "id-digest.key"
-KEY_TOPICS = (get_topic(SigningKey.KeyRegistered),)
+KEY_TOPICS = tuple(get_topic(cls) for cls in (SigningKey.KeyRegistered, SigningKey.KeyRetired,
+                                              SigningKey.KeyRevoked))
 
 
 class VledgerCore(Application[UUID]):
@@ -149,7 +175,8 @@ class VledgerCore(Application[UUID]):
             DirectoryView(store), RecordsView(store, self.id_digest),
             VolunteerTotalsView(store, settings.star_thresholds),
             VolunteerRecordView(store),
-            CertificatesView(store), HistoryView(store), InspectorsView(store), TransparencyLogView(store),
+            CertificatesView(store), HistoryView(store), InspectorsView(store),
+            CertificateRequestsView(store), SuccessionView(store), SpotChecksView(store), TransparencyLogView(store),
         ])
         self.checkpoints = CheckpointStore(store)
         if catch_up:
@@ -167,10 +194,11 @@ class VledgerCore(Application[UUID]):
         return factory.tracking_recorder(cls)
 
     def _load_keys(self) -> None:
-        """Learn registered public keys from the log (each registration verified with the root key).
+        """Learn registered public keys and their lifecycle from the log (each event verified with the root key).
 
-        Incremental: a verifier presenting an unknown key id triggers a reload, so each reload reads
-        only registrations after the last one seen — one indexed query when nothing is new.
+        Incremental: a verifier presenting an unknown key id, and every signer before it signs (keys/keyring.py),
+        triggers a reload, so each reload reads only key events after the last one seen — one indexed query
+        when nothing is new. That is how a server learns of a rotation or revocation another process logged.
         """
         with self._keys_lock:
             # Scan up to the log's end as it is now and remember that end, not the last key found: an unknown
@@ -180,21 +208,24 @@ class VledgerCore(Application[UUID]):
                 notes = self.recorder.select_notifications(start=self._keys_position, limit=500, stop=top,
                                                            topics=KEY_TOPICS, inclusive_of_start=False)
                 for n in notes:
-                    event = self.mapper.to_domain_event(n)
-                    assert isinstance(event, SigningKey.KeyRegistered)
-                    self.keyring.add(key_info_of(check_registered_by_registry(event)))
+                    apply_key_event(self.keyring, self.mapper.to_domain_event(n))
                     self._keys_position = n.id
                 if len(notes) < 500:
                     self._keys_position = top
 
     def _notify(self, recordings: Sequence[Any]) -> None:
         for r in recordings:
-            if isinstance(r.domain_event, SigningKey.KeyRegistered):
-                self.keyring.add(key_info_of(check_registered_by_registry(r.domain_event)))
+            apply_key_event(self.keyring, r.domain_event)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Every save signs its events after one look at the key lifecycle (not one look per event)."""
+        with self.signer.batch():
+            return super().save(*objs, **kwargs)
 
     def save_and_project(self, *aggregates: VledgerAggregate, phases: Phases | None = None) -> list[Any]:
         """Save atomically (one transaction: all or nothing), then bring the views up to date before answering.
         ``phases`` draws the progress of a long save (a paper import): "save", then the views' catch-up."""
+        self._check_no_dissolved_writer(aggregates)
         saving = phases("save") if phases else None
         if saving is not None:
             saving(0, 1)
@@ -209,6 +240,15 @@ class VledgerCore(Application[UUID]):
                                    f"views could not catch up ({type(e).__name__}); reads may lag until they do") from e
         self.sign_checkpoint()
         return recordings
+
+    def _check_no_dissolved_writer(self, aggregates: Sequence[VledgerAggregate]) -> None:
+        """Refuse (before anything is written) any event made for or by a dissolved organization: one check for
+        every path that writes — HTTP, a paper import, a CLI — however the write came to be (domain.succession)."""
+        parties = {str(party) for aggregate in aggregates for event in aggregate.pending_events
+                   for party in (getattr(event, "authority", ""), getattr(event, "actor", ""))}
+        with self.read() as c:
+            successors = successors_of(c)
+        check_no_dissolved_party(parties, successors)
 
     def sign_checkpoint(self) -> StoredCheckpoint | None:
         """Sign a C2SP checkpoint of the tree as the views now hold it, if it grew since the last one."""

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.application import ViewsBehindError
 from api.imports import ImportRejectedError, ImportTooLargeError, UnsupportedImportTypeError
 from api.instance import NotInitializedError
+from api.pdf import PdfFontMissingError
 from api.qr import QRCodeTooLargeError
 from domain.errors import (
     AuthenticationError,
@@ -44,6 +45,7 @@ STATUS: list[tuple[type[VledgerError], int]] = [
     (LogIntegrityError, 503),
     (ViewsBehindError, 503),
     (QRCodeTooLargeError, 503),  # a public URL too long to print: the operator's to fix
+    (PdfFontMissingError, 503),  # no Chinese font installed: the operator's to fix
     (KeyLayerError, 503),
     (NotInitializedError, 503),
 ]

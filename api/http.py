@@ -11,9 +11,17 @@ from api import errors
 from api.application import VledgerApplication
 from api.routers import (
     activities,
+    certificate_pdf,
+    certificate_requests,
     certificates,
+    complaints,
+    draws,
     imports,
+    inspection_reports,
+    inspections,
+    inspector_pages,
     inspectors,
+    key_directory,
     keys,
     log,
     organizations,
@@ -37,9 +45,17 @@ def create_app(settings: Settings | None = None, application: VledgerApplication
                   description="Volunteer service records as a signed event log; certificates verifiable by QR.")
     app.state.vledger = service
     errors.install(app)
+    app.include_router(key_directory.router)  # before the keys router: /api/v1/keys/directory is its own
     for module in (organizations, inspectors, volunteers, activities, records, imports, certificates, verify, keys, log,
                    pages):
         app.include_router(module.router)
+    app.include_router(certificate_pdf.router)
+    app.include_router(certificate_requests.router)
+    app.include_router(inspection_reports.router)
+    app.include_router(complaints.router)
+    app.include_router(draws.router)
+    app.include_router(inspections.router)
+    app.include_router(inspector_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

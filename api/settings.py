@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import parse_qs, unquote, urlparse
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PositiveInt, SecretStr, StringConstraints, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.errors import VledgerError
@@ -29,6 +30,14 @@ class Settings(BaseSettings):
     star_thresholds: tuple[int, ...] = NATIONAL_THRESHOLDS
     environment: str = Field(default="development", pattern="^(development|production)$")
     log_level: str = Field(default="WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    # A TrueType/OpenType font (or collection) with Chinese glyphs, embedded as a subset into PDF certificates.
+    # Unset: well-known Debian CJK fonts, then fontconfig (api/pdf.py `find_font`).
+    pdf_font: Path | None = None
+    # Residents per county (6-digit division code), for the identified organizations per million residents (Hunan
+    # notice 001 二(一): at least 20). JSON in VLEDGER_REGION_POPULATIONS, e.g. {"430102": 640000}. The default
+    # covers the demo's two Beijing districts (seventh national census, 2020); a county not listed is "unknown".
+    region_populations: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")], PositiveInt] = Field(
+        default_factory=lambda: {"110105": 3_452_460, "110108": 3_133_469})
 
     @field_validator("public_url")
     @classmethod

@@ -1,10 +1,12 @@
 """Certificate verification (DESIGN §6). Never raises on a bad certificate: returns a Verdict with reasons.
 
-The steps are numbered as in the comments below; the first that decides, decides.
+The steps are numbered as in the comments below; the first that decides, decides — except that the signing
+key's lifecycle (step 9) adds its reasons to the later verdicts it does not decide.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,7 @@ from domain.certificate_code import (
     signing_message,
     split_url,
 )
+from domain.key_status import KeyStanding, judge_key
 from domain.verdicts import Verdict
 from keys.errors import EventSignatureError
 from keys.keyring import KeyInfo, Keyring
@@ -94,7 +97,9 @@ def verify_code(text: Any, *, public_url: str, keyring: Keyring, lookup: Lookup)
     # 4. The key id must name a key this service registered.
     if not keyring.candidates(claims.key_id):
         return Verdict("forged", ("unknown_key",), certificate=shown)
-    # 5. Its signature must verify over the exact bytes.
+    # 5. Its signature must verify over the exact bytes. The keyring first learns any rotation or revocation
+    #    another process logged (one cheap query when there is none): a revoked key must not pass as active.
+    keyring.refresh()
     key = signing_key_of(parsed, keyring)
     if key is None:
         if logged is not None:
@@ -103,26 +108,59 @@ def verify_code(text: Any, *, public_url: str, keyring: Keyring, lookup: Lookup)
     # 6. Only an organization's key issues certificates.
     if key.purpose != "organization":
         return Verdict("forged", ("key_not_for_organization",), certificate=shown)
-    # 7. A well-signed certificate that was never issued through the log is a forgery by a key holder.
+    # 7. A well-signed certificate that was never issued through the log is a forgery by a key holder; when the
+    #    key was compromised by its claimed issue date, say so too. That date is the signer's own word: on the day
+    #    of the compromise it does not earn the benefit of the doubt an offline check of a logged one would.
     if logged is None:
-        return Verdict("forged", ("signature_valid", "not_in_log"))
-    # 8. The claims must be exactly the logged ones, by the logged issuer's key.
+        unlogged = standing_of(key, signed_at=None, issue_date=claims.issue_date)
+        named = unlogged.reasons if unlogged.verdict == "forged" else ()
+        if "key_compromised_same_day" in unlogged.reasons:
+            named = ("key_compromised_before_issuance",)
+        return Verdict("forged", ("signature_valid", "not_in_log", *named))
+    # 8. The claims must be exactly the logged ones, by the key of the logged issuer (the certificate's org_id).
     cert = logged.certificate
     if claims != claims_of(cert) or key.owner != str(cert.org_id):
         return Verdict("altered", ("signature_valid", "claims_differ_from_log"), certificate=shown)
-    # 9. Revocation wins over everything after it.
+    # 9. The key's lifecycle at the logged instant of issuance (domain/key_status.py): signed after the key was
+    #    compromised or retired is forged, even though the log holds it — whoever held the key could log it too.
+    standing = standing_of(key, signed_at=cert.created_on, issue_date=cert.issue_date)
+    if standing.verdict == "forged":
+        return Verdict("forged", ("signature_valid", *standing.reasons), certificate=shown,
+                       details=key_details(key))
+    warned = standing.verdict == "valid_with_warnings"
+    key_reasons = standing.reasons
+    extra = {**key_details(key), "compromised_since": key_details(key)["key"]["compromised_since"]} if warned else {}
+    # 10. Revocation of the certificate wins over everything after it.
     if cert.revoked:
-        return Verdict("revoked", ("revoked",), certificate=shown,
-                       details={"revocation_reason": cert.revocation_reason})
-    # 10. Records amended after issuance: still valid, but say which and link their history.
+        return Verdict("revoked", ("revoked", *key_reasons), certificate=shown,
+                       details={"revocation_reason": cert.revocation_reason, **extra})
+    # 11. Records amended after issuance: still valid, but say which and link their history.
     amended = [r for r in cert.records if logged.record_versions.get(str(r["id"]), 0) > int(r["version"])]
     if amended:
         links = [{"record_id": str(r["id"]), "issued_version": int(r["version"]),
                   "current_version": logged.record_versions[str(r["id"])],
                   "history": f"/api/v1/records/{r['id']}/history"} for r in amended]
-        return Verdict("valid_with_warnings", ("signature_valid", "in_log", "record_amended_after_issuance"),
-                       certificate=shown, details={"amended_records": links})
-    return Verdict("valid", ("signature_valid", "in_log", "claims_match_log"), certificate=shown)
+        return Verdict("valid_with_warnings", ("signature_valid", "in_log", "record_amended_after_issuance",
+                                               *key_reasons), certificate=shown,
+                       details={"amended_records": links, **extra})
+    if warned:
+        return Verdict("valid_with_warnings", ("signature_valid", "in_log", "claims_match_log", *key_reasons),
+                       certificate=shown, details=extra)
+    return Verdict("valid", ("signature_valid", "in_log", "claims_match_log", *key_reasons), certificate=shown)
+
+
+def standing_of(key: KeyInfo, *, signed_at: dt.datetime | None, issue_date: dt.date) -> KeyStanding:
+    """``judge_key`` on a keyring entry. Online the verdict is never ``unverifiable``: the log gives the instant
+    (``signed_at``); without it (a certificate not in the log) only a definite ``forged`` is used."""
+    return judge_key(key.status, retired_at=key.retired_at, compromised_since=key.compromised_since,
+                     signed_at=signed_at, issue_date=issue_date)
+
+
+def key_details(key: KeyInfo) -> dict[str, Any]:
+    """What a verifier is told about the signing key when its lifecycle bears on the verdict."""
+    return {"key": {"kid": key.kid, "status": key.status,
+                    "retired_at": key.retired_at.isoformat() if key.retired_at else None,
+                    "compromised_since": key.compromised_since.isoformat() if key.compromised_since else None}}
 
 
 __all__ = ["MAX_CODE_CHARS", "LoggedCertificate", "parse_code", "signing_key_of", "verify_code"]

@@ -89,6 +89,15 @@ def check_is_the_volunteer(principal: Principal, volunteer_id: UUID, message: st
         raise ForbiddenError(message, code=code)
 
 
+def check_may_precheck(principal: Principal) -> None:
+    """The online pre-check of an organization (线上抽查) is for inspectors and the registry that plans the spot
+    checks; it reads no personal data beyond ids, so the registry may run it too. Never the organization itself:
+    it would learn which of its records an inspector will question."""
+    if principal.role not in ("inspector", "registry"):
+        raise ForbiddenError("only inspectors and the registry may run an organization's pre-check",
+                             code="precheck_not_allowed")
+
+
 class AccessToken(VledgerAggregate):
     """A bearer token's hash, its role and scope."""
 

@@ -1,7 +1,8 @@
 """The aggregate base: every event names its actor and the authority it was made for.
 
 The authority decides which key signs the stored event: ``registry`` (root key), an organization id (that
-organization's key) or ``inspection`` (the inspection key, for inspectors' read receipts only).
+organization's key) or ``inspection`` (the inspection key: inspectors' read receipts, draws and inspections —
+the aggregates bound to it, nothing else).
 """
 
 from __future__ import annotations

@@ -52,10 +52,18 @@ class Certificate(VledgerAggregate):
     records: list[dict[str, Any]]
     key_id: str
     code: str
+    records_org_id: UUID  # the organization that kept the records; ``org_id`` issued (a successor may differ)
+    person_in_charge: str | None
+    handler: str | None
+    contact: str | None
     revoked: bool
     revocation_reason: str | None
 
     class Issued(VledgerAggregate.Created):
+        # v2: the organization whose records it certifies (a dissolved one's successor issues from them) and the
+        # signatories printed on the certificate. v1 certificates were issued by the records' own organization.
+        class_version = 2
+
         org_id: UUID
         volunteer_id: UUID
         number: str
@@ -67,10 +75,21 @@ class Certificate(VledgerAggregate):
         records: list[dict[str, Any]]
         key_id: str
         code: str
+        records_org_id: UUID
+        person_in_charge: str | None
+        handler: str | None
+        contact: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("records_org_id", state["org_id"])
+            for field in ("person_in_charge", "handler", "contact"):
+                state.setdefault(field, None)
 
         def apply(self, aggregate: Certificate) -> None:
             for field in ("org_id", "volunteer_id", "number", "masked_name", "hours", "period_start",
-                          "period_end", "issue_date", "records", "key_id", "code"):
+                          "period_end", "issue_date", "records", "key_id", "code", "records_org_id",
+                          "person_in_charge", "handler", "contact"):
                 setattr(aggregate, field, getattr(self, field))
             aggregate.revoked = False
             aggregate.revocation_reason = None
@@ -99,6 +118,10 @@ class Certificate(VledgerAggregate):
         records: list[dict[str, Any]],
         key_id: str,
         code: str,
+        records_org_id: UUID | None = None,
+        person_in_charge: str | None = None,
+        handler: str | None = None,
+        contact: str | None = None,
     ) -> Certificate:
         """Issue a certificate whose claims were signed into ``code`` by the organization's key."""
         if not records:
@@ -107,7 +130,10 @@ class Certificate(VledgerAggregate):
             cls.Issued, id=id, timestamp=now, actor=actor, authority=str(org_id), org_id=org_id,
             volunteer_id=volunteer_id, number=certificate_number(id, issue_date), masked_name=masked_name,
             hours=hours, period_start=period_start, period_end=period_end, issue_date=issue_date,
-            records=records, key_id=key_id, code=code,
+            records=records, key_id=key_id, code=code, records_org_id=records_org_id or org_id,
+            person_in_charge=check_text("person_in_charge", person_in_charge, max_length=100, required=False) or None,
+            handler=check_text("handler", handler, max_length=100, required=False) or None,
+            contact=check_text("contact", contact, max_length=200, required=False) or None,
         )
 
     def revoke(self, *, now: dt.datetime, actor: str, reason: str | None) -> None:

@@ -151,6 +151,8 @@ class Organization(VledgerAggregate):
     identified: bool
     identified_since: dt.datetime | None
     request_pending: bool
+    dissolved: bool  # dissolution and succession: see ``Organization.dissolve`` and domain.succession
+    successor_id: UUID | None
 
     class Registered(VledgerAggregate.Created):
         # v2 added ``kind``: organizations registered before kinds existed were all registered as volunteer
@@ -177,6 +179,8 @@ class Organization(VledgerAggregate):
             aggregate.identified = self.identified
             aggregate.identified_since = self.timestamp if self.identified else None
             aggregate.request_pending = False
+            aggregate.dissolved = False
+            aggregate.successor_id = None
 
     class IdentificationRequested(VledgerAggregate.Event):
         """The organization asks to be identified (its actor is the organization, its authority the registry)."""
@@ -212,6 +216,17 @@ class Organization(VledgerAggregate):
         def apply(self, aggregate: Organization) -> None:
             aggregate.identified = False
             aggregate.identified_since = None
+
+    class Dissolved(VledgerAggregate.Event):
+        """The registry records that the organization was dissolved (注销) and names the successor that issues
+        certificates from its records from now on (domain.md, "Certificates")."""
+
+        successor_id: UUID
+        reason: str
+
+        def apply(self, aggregate: Organization) -> None:
+            aggregate.dissolved = True
+            aggregate.successor_id = self.successor_id
 
     @classmethod
     def register(
@@ -334,3 +349,29 @@ class Organization(VledgerAggregate):
         elif not self.identified and is_identified_on_registration(self.name, purpose, self.credit_code):
             self.trigger_event(self.Identified, timestamp=now, actor=actor, authority=REGISTRY,
                                basis=IdentificationBasis.DIRECT.value, reason=None)
+
+    # -- dissolution and succession (domain.succession) -----------------------------------------------------
+
+    def check_not_dissolved(self) -> None:
+        """An organization is dissolved once (409)."""
+        if self.dissolved:
+            raise ConflictError(f"the organization was already dissolved; its successor is {self.successor_id}",
+                                code="already_dissolved")
+
+    def check_may_succeed(self, dissolved_id: UUID) -> None:
+        """A successor is another organization (422) that is not dissolved itself (409): it must be able to issue
+        certificates from the records it takes over, and no chain of successors can then loop."""
+        if self.id == dissolved_id:
+            raise RuleViolationError("an organization cannot be its own successor", code="successor_is_itself")
+        if self.dissolved:
+            raise ConflictError(f"organization {self.id} was dissolved itself and cannot be a successor; name its "
+                                f"successor {self.successor_id} instead", code="successor_dissolved")
+
+    def dissolve(self, *, now: dt.datetime, actor: str, successor: Organization, reason: str | None) -> None:
+        """The registry records the dissolution (注销) with a reason, naming the registered organization that
+        issues certificates from this one's records from now on. Certificates already issued stay valid."""
+        why = check_text("reason", reason, max_length=500)
+        self.check_not_dissolved()
+        successor.check_may_succeed(self.id)
+        self.trigger_event(self.Dissolved, timestamp=now, actor=actor, authority=REGISTRY,
+                           successor_id=successor.id, reason=why)

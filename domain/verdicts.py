@@ -26,6 +26,35 @@ REASONS: dict[str, tuple[str, str]] = {
     "foreign_url": ("二维码指向其他网址", "The QR points to another address"),
     "empty": ("未提供编码", "No code was given"),
     "too_long": ("编码过长", "The code is too long"),
+    # key lifecycle (domain/key_status.py)
+    "key_retired": (
+        "签名密钥已轮换停用；停用前出具的证明仍然有效",
+        "The signing key was retired by rotation; what it signed before stays valid"),
+    "signed_after_key_retired": ("签名晚于密钥停用", "Signed after the key was retired"),
+    "key_compromised_before_issuance": (
+        "出具时签名密钥已泄露（已吊销）",
+        "The signing key was already compromised (revoked) when this was signed"),
+    "key_compromised_after_issuance": (
+        "签名密钥在出具之后泄露并被吊销；本证明出具在泄露之前",
+        "The signing key was compromised after this was issued; this certificate predates the compromise"),
+    "key_compromised_same_day": (
+        "密钥泄露当天出具，离线无法判断先后，请联网核验",
+        "Issued on the day the key was compromised: offline cannot tell which came first; verify online"),
+    "key_status_unknown": ("签名密钥状态无法识别，无法判断", "The signing key's status is not one this verifier knows"),
+    # offline verification (api/offline.py)
+    "checked_offline": (
+        "离线核验：签名与密钥状态有效；撤销状态需联网核验",
+        "Checked offline: signature and key status are valid; revocation needs an online check"),
+    "key_directory_missing": ("没有可用的密钥目录", "No key directory is available"),
+    "key_directory_stale": ("密钥目录已过期，请更新后再核验", "The key directory is past its lifetime; refresh it and verify again"),
+    "key_directory_untrusted": ("密钥目录签名无效或不是根密钥签发", "The key directory is not signed by the trusted root key"),
+    "key_not_in_directory": ("密钥目录中没有该签名密钥", "The signing key is not in the key directory"),
+    "no_trust_anchor": ("未提供可信根密钥", "No trusted root key was given"),
+    "key_directory_malformed": ("密钥目录格式无法识别", "The key directory is not in a format this service can read"),
+    "claims_not_checked_offline": (
+        "显示的是证明自身所载内容：离线无法与日志核对，也无法得知证明是否已被撤销",
+        "The details shown are the certificate's own claims: offline they cannot be compared with the log, "
+        "nor can a revocation of the certificate be seen"),
 }
 
 

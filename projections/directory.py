@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.access import AccessToken
 from domain.organization import Organization
-from domain.signing_key import SigningKey
+from domain.signing_key import SigningKey, lifecycle_names_key
 from projections.base import View
 from projections.store import ViewCursor
 
@@ -23,7 +23,8 @@ class DirectoryView(View):
         "CREATE INDEX IF NOT EXISTS view_organizations_listed ON view_organizations (identified, region_code)",
         "CREATE TABLE IF NOT EXISTS view_keys (key_id TEXT NOT NULL, public_key TEXT NOT NULL, name TEXT NOT NULL, "
         "owner TEXT NOT NULL, purpose TEXT NOT NULL, status TEXT NOT NULL, valid_from TEXT NOT NULL, "
-        "compromised_since TEXT, notification_id BIGINT NOT NULL, PRIMARY KEY (key_id, public_key))",
+        "compromised_since TEXT, notification_id BIGINT NOT NULL, retired_at TEXT, status_reason TEXT, "
+        "PRIMARY KEY (key_id, public_key))",
         "CREATE TABLE IF NOT EXISTS view_tokens (token_hash TEXT PRIMARY KEY, token_id TEXT NOT NULL, "
         "role TEXT NOT NULL, subject TEXT NOT NULL, org_id TEXT, revoked INTEGER NOT NULL)",
     )
@@ -64,9 +65,26 @@ class DirectoryView(View):
 
     @apply.register
     def _(self, event: SigningKey.KeyRegistered, c: ViewCursor, nid: int) -> None:
-        c.execute("INSERT INTO view_keys VALUES (?, ?, ?, ?, ?, 'active', ?, NULL, ?)",
+        c.execute("INSERT INTO view_keys VALUES (?, ?, ?, ?, ?, 'active', ?, NULL, ?, NULL, NULL)",
                   (event.key_id, event.public_key, event.name, event.owner, event.purpose,
                    event.valid_from.isoformat(), nid))
+
+    @apply.register
+    def _(self, event: SigningKey.KeyRetired, c: ViewCursor, nid: int) -> None:
+        # Only a key the event belongs to (its aggregate id is derived from the key): a root-signed event naming
+        # another key changes nothing, as in the keyring.
+        if lifecycle_names_key(event):
+            c.execute("UPDATE view_keys SET status = 'retired', retired_at = ?, status_reason = ? "
+                      "WHERE key_id = ? AND public_key = ? AND status = 'active'",
+                      (event.retired_at.isoformat(), event.reason, event.key_id, event.public_key))
+
+    @apply.register
+    def _(self, event: SigningKey.KeyRevoked, c: ViewCursor, nid: int) -> None:
+        if lifecycle_names_key(event):
+            c.execute("UPDATE view_keys SET status = 'revoked', retired_at = ?, compromised_since = ?, "
+                      "status_reason = ? WHERE key_id = ? AND public_key = ?",
+                      (event.retired_at.isoformat(), event.compromised_since.isoformat(), event.reason,
+                       event.key_id, event.public_key))
 
     @apply.register
     def _(self, event: AccessToken.Issued, c: ViewCursor, nid: int) -> None:

@@ -14,7 +14,6 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.types import Message
 
 from api.deps import AppDep, PrincipalDep, roles
 from api.imports import (
@@ -26,6 +25,7 @@ from api.imports import (
     check_size,
     template_csv,
 )
+from api.request_bodies import bounded_body, replayed
 from domain.errors import InvalidFieldError
 
 # No prefix: the upload lives under its organization, the template under /api/v1/imports.
@@ -37,20 +37,12 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused as soon as it passes ``limit`` bytes (declared or actually sent)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ImportTooLargeError(f"the upload has {declared} bytes, more than the {MAX_BYTES // (1024 * 1024)} MB "
-                                  "an import may have; split the file")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ImportTooLargeError(f"the upload is larger than the {MAX_BYTES // (1024 * 1024)} MB an import may "
-                                      "have; split the file")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes (declared or actually sent)."""
+    body = await bounded_body(request, limit)
+    if body is None:
+        raise ImportTooLargeError(f"the upload is larger than the {MAX_BYTES // (1024 * 1024)} MB an import may "
+                                  "have; split the file")
+    return body
 
 
 async def uploaded_file(request: Request) -> bytes:
@@ -58,7 +50,7 @@ async def uploaded_file(request: Request) -> bytes:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
         body = await read_body(request, MAX_BYTES + MULTIPART_OVERHEAD)
-        form = await _replayed(request, body).form(max_files=1, max_fields=10)
+        form = await replayed(request, body).form(max_files=1, max_fields=10)
         try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
@@ -73,20 +65,6 @@ async def uploaded_file(request: Request) -> bytes:
         return await read_body(request, MAX_BYTES)
     raise UnsupportedImportTypeError(
         f"expected a multipart upload (field file), text/csv or {XLSX_TYPE}; found {content_type or 'none'}")
-
-
-def _replayed(request: Request, body: bytes) -> Request:
-    """The request again, with a body already read (and size-checked), so Starlette can parse the form."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return Request(request.scope, receive)
 
 
 @router.post("/api/v1/organizations/{org_id}/imports", status_code=201, openapi_extra={

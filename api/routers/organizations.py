@@ -36,6 +36,13 @@ class CharterIn(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
+class DissolutionIn(BaseModel):
+    """The registered organization that issues certificates from the dissolved one's records, and why."""
+
+    successor_id: UUID
+    reason: str | None = Field(default=None, max_length=1000)
+
+
 class VolunteerIn(BaseModel):
     """Basic information of a volunteer (条例 art.19). ``id_type``: resident_id (default), passport,
     hk_macao_permit, taiwan_permit, hk_macao_taiwan_residence_permit, foreign_permanent_residence_id.
@@ -86,6 +93,11 @@ def decide_identification(org_id: UUID, body: IdentificationDecisionIn, app: App
 @router.post("/{org_id}/charter", openapi_extra=roles("registry"))
 def amend_charter(org_id: UUID, body: CharterIn, app: AppDep, principal: PrincipalDep) -> dict[str, Any]:
     return app.amend_charter(principal, org_id, **body.model_dump())
+
+
+@router.post("/{org_id}/dissolve", openapi_extra=roles("registry"))
+def dissolve_organization(org_id: UUID, body: DissolutionIn, app: AppDep, principal: PrincipalDep) -> dict[str, Any]:
+    return app.dissolve_organization(principal, org_id, **body.model_dump())
 
 
 @router.post("/{org_id}/volunteers", status_code=201, openapi_extra=roles("organization"))

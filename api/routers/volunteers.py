@@ -19,6 +19,11 @@ router = APIRouter(prefix="/api/v1/volunteers", tags=["volunteers"])
 class CertificateRequest(BaseModel):
     period_start: dt.date | None = None
     period_end: dt.date | None = None
+    # Printed on the certificate (national recommended format): 负责人, 经办人, and the organization's contact.
+    person_in_charge: str | None = Field(default=None, max_length=100)
+    handler: str | None = Field(default=None, max_length=100)
+    contact: str | None = Field(default=None, max_length=200, description="the organization's phone or address "
+                                                                          "for enquiries (never the volunteer's)")
 
 
 class TrainingIn(BaseModel):

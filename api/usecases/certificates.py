@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 from uuid import UUID, uuid4
@@ -10,6 +11,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 
 from api import qr
+from api.pdf import CertificateDocument, CitedActivity
 from api.usecases.base import UseCases
 from api.verification import LoggedCertificate, verify_code
 from domain.access import Principal, check_acts_for, check_holder
@@ -17,9 +19,10 @@ from domain.activity import Activity
 from domain.base import VledgerAggregate
 from domain.certificate import Certificate, certificate_number, summarize
 from domain.certificate_code import CertificateClaims, claims_bytes, encode, signing_message, to_text
-from domain.errors import NotFoundError
-from domain.people import mask_name
-from domain.record import ServiceRecord
+from domain.errors import ConflictError, NotFoundError
+from domain.organization import Organization
+from domain.people import mask_id_number, mask_name
+from domain.record import ServiceRecord, service_day
 from domain.verdicts import Verdict
 from domain.volunteer import Volunteer
 from domain.workdays import china_date
@@ -32,10 +35,14 @@ class CertificateCases(UseCases):
     # -- certificates ------------------------------------------------------------------------------------------
 
     def issue_certificate(self, principal: Principal, volunteer_id: UUID, *, period_start: dt.date | None = None,
-                          period_end: dt.date | None = None) -> dict[str, Any]:
-        """Issue a certificate from the volunteer's records kept by this organization (谁记录谁证明)."""
+                          period_end: dt.date | None = None, person_in_charge: str | None = None,
+                          handler: str | None = None, contact: str | None = None,
+                          along: Callable[[Certificate], Sequence[VledgerAggregate]] | None = None) -> dict[str, Any]:
+        """Issue a certificate from the volunteer's records kept by this organization (谁记录谁证明), naming the
+        signatories the printed certificate shows (负责人, 经办人, 联系方式). ``along`` gives what must be saved in
+        the same atomic write as the new certificate (a request it fulfils)."""
         volunteer = self.load(Volunteer, volunteer_id, "volunteer")
-        check_acts_for(principal, volunteer.org_id)
+        issuer = self._check_may_issue(principal, volunteer.org_id)
         with self.read() as c:
             ids = [r["id"] for r in c.execute("SELECT id FROM view_records WHERE volunteer_id = ? AND org_id = ?",
                                               (str(volunteer_id), str(volunteer.org_id))).fetchall()]
@@ -59,20 +66,32 @@ class CertificateCases(UseCases):
                                      masked_name=mask_name(volunteer.name), hours=total, period_start=start,
                                      period_end=end, issue_date=issue_date)
 
-        info, signature = self.signer.sign(str(volunteer.org_id),
+        info, signature = self.signer.sign(str(issuer),
                                            lambda key: signing_message(claims_bytes(claims_by(key))))
         claims = claims_by(info)
         code = to_text(encode(claims, signature))
         qr.checked_symbol(self.qr_text(code))  # a code that cannot be printed as a QR is refused before saving
         certificate = Certificate.issue(
-            now=now, actor=principal.actor, id=certificate_id, org_id=volunteer.org_id, volunteer_id=volunteer.id,
+            now=now, actor=principal.actor, id=certificate_id, org_id=issuer, records_org_id=volunteer.org_id,
+            volunteer_id=volunteer.id,
             masked_name=claims.masked_name, hours=total, period_start=start, period_end=end, issue_date=issue_date,
             records=[{"id": r["id"], "version": r["version"], "hours": r["hours"]} for r in chosen],
-            key_id=info.kid, code=code)
-        recordings = self.save_and_project(certificate)
+            key_id=info.kid, code=code, person_in_charge=person_in_charge, handler=handler, contact=contact)
+        recordings = self.save_and_project(certificate, *(along(certificate) if along else ()))
         return {"id": str(certificate.id), "number": certificate.number, "qr_text": self.qr_text(code),
                 "hours": str(total), "period_start": start.isoformat(), "period_end": end.isoformat(),
                 "log_index": self.log_index(recordings[0].notification.id)}
+
+    def _check_may_issue(self, principal: Principal, records_org_id: UUID) -> UUID:
+        """The organization that issues from these records: the one that kept them (谁记录谁证明) or, once it was
+        dissolved, the successor now holding them (domain.succession); a dissolved organization issues nothing."""
+        # Imported here: this method is the succession's one entry into this module (kept apart from the rest).
+        from domain.succession import check_may_issue
+        from projections.certificate_requests import successors_of
+
+        with self.read() as c:
+            successors = successors_of(c)
+        return check_may_issue(principal, records_org_id, successors)
 
     def revoke_certificate(self, principal: Principal, certificate_id: UUID, reason: str | None) -> dict[str, Any]:
         certificate = self.load(Certificate, certificate_id, "certificate")
@@ -89,6 +108,57 @@ class CertificateCases(UseCases):
             raise NotFoundError(f"no certificate with id {certificate_id}")
         check_holder(principal, UUID(row["org_id"]), UUID(row["volunteer_id"]))
         return {**row, "qr_text": self.qr_text(row["code"])}
+
+    def certificate_document(self, principal: Principal, certificate_id: UUID) -> CertificateDocument:
+        """What the printed certificate shows, for its organization or its volunteer (as ``certificate_for_holder``).
+
+        The claims come from the signed log: the certificate, and each record it cites at the version it cites
+        (a record amended since still prints as certified). The volunteer's name, document type, volunteer number
+        and ID tail come from the views, which hold neither the full ID number nor the phone: neither can reach
+        the PDF."""
+        self.certificate_for_holder(principal, certificate_id)
+        certificate = self.load(Certificate, certificate_id, "certificate")
+        if certificate.revoked:
+            # A printed copy would look valid to anyone who does not scan it.
+            raise ConflictError(f"certificate {certificate.number} was revoked; a revoked certificate is not printed",
+                                code="certificate_revoked")
+        activities: dict[UUID, Activity] = {}
+        cited: list[CitedActivity] = []
+        for entry in certificate.records:
+            record_id, version = UUID(str(entry["id"])), int(entry["version"])
+            try:
+                record: VledgerAggregate = self.repository.get(record_id, version=version)
+            except AggregateNotFoundError:
+                raise NotFoundError(f"certificate {certificate.number} cites record {record_id} version {version}, "
+                                    "which the log does not hold") from None
+            if not isinstance(record, ServiceRecord):
+                raise NotFoundError(f"certificate {certificate.number} cites {record_id}, which is not a record")
+            if record.activity_id not in activities:
+                activities[record.activity_id] = self.load(Activity, record.activity_id, "activity")
+            activity = activities[record.activity_id]
+            cited.append(CitedActivity(day=service_day(activity.start), name=activity.name, hours=record.hours))
+        with self.read() as c:
+            volunteer = c.execute("SELECT name, id_type, id_tail, volunteer_number FROM view_volunteers WHERE id = ?",
+                                  (str(certificate.volunteer_id),)).fetchone()
+        if volunteer is None:
+            raise NotFoundError(f"no volunteer with id {certificate.volunteer_id}")
+        issuer = self.load(Organization, certificate.org_id, "organization")
+        kept_by = issuer
+        if certificate.records_org_id != certificate.org_id:
+            kept_by = self.load(Organization, certificate.records_org_id, "organization")
+        return CertificateDocument(
+            number=certificate.number, volunteer_name=volunteer["name"], id_type=volunteer["id_type"],
+            # The view keeps only the last four characters: masking them gives what masking the number would.
+            masked_id_number=mask_id_number(volunteer["id_tail"]), volunteer_number=volunteer["volunteer_number"],
+            period_start=certificate.period_start, period_end=certificate.period_end, hours=certificate.hours,
+            activities=tuple(sorted(cited, key=lambda a: (a.day, a.name))),
+            organization_name=issuer.name,
+            records_organization_name=kept_by.name if kept_by is not issuer else None,
+            # Dissolved: its successor issues from its records; otherwise the issuer certifies on its behalf.
+            records_organization_dissolved=kept_by.dissolved,
+            person_in_charge=certificate.person_in_charge, handler=certificate.handler, contact=certificate.contact,
+            issue_date=certificate.issue_date, qr_text=self.qr_text(certificate.code), code=certificate.code,
+            verify_url=f"{self.settings.public_url}/verify")
 
     def qr_text(self, code: str) -> str:
         """The uppercase URL a phone camera opens (alphanumeric QR mode needs uppercase)."""

@@ -11,6 +11,7 @@ from uuid import UUID
 from api.usecases.base import UseCases
 from domain.access import Principal, check_acts_for, check_history_reader, check_reads
 from domain.activity import Activity
+from domain.base import VledgerAggregate
 from domain.correction import DECLINED, OPEN, check_requested_by_the_volunteer
 from domain.errors import LogIntegrityError, NotFoundError
 from domain.record import ServiceRecord, check_day_total, service_day
@@ -124,6 +125,12 @@ class HistoryCases(UseCases):
             entry["key_id"] = sealed.key_id.hex() if sealed else None
             try:
                 event: Any = self.mapper.to_domain_event(stored)
+                if record is None and not isinstance(event, VledgerAggregate.Created):
+                    # The creating event failed its check: there is no record to replay this one onto. Its own
+                    # signature held, so say who made it and when, but not what it changed.
+                    entry.update(at=event.timestamp.isoformat(), actor=event.actor, authority=event.authority,
+                                 signature_valid=True, signature_problem="follows_unverifiable_event")
+                    continue
                 record = event.mutate(record)  # refuses an event made for another authority
             except LogIntegrityError as e:
                 entry["signature_problem"] = e.code

@@ -9,11 +9,10 @@ from uuid import UUID
 from api.usecases.base import MAX_PAGE, UseCases, check_page
 from domain.access import Principal, check_acts_for, check_registry
 from domain.base import REGISTRY
-from domain.errors import NotFoundError
+from domain.errors import InvalidFieldError, NotFoundError
 from domain.organization import Organization, check_kind, region_prefix
 
 log = logging.getLogger("vledger")
-
 
 
 class OrganizationCases(UseCases):
@@ -41,10 +40,14 @@ class OrganizationCases(UseCases):
         """One organization as the public directory shows it (anyone may ask: it holds no personal data)."""
         with self.read() as c:
             row = c.execute("SELECT * FROM view_organizations WHERE id = ?", (str(org_id),)).fetchone()
+            dissolution = c.execute("SELECT successor_id, reason, dissolved_at FROM view_dissolutions WHERE org_id = ?",
+                                    (str(org_id),)).fetchone()
         if row is None:
             raise NotFoundError(f"no organization with id {org_id}")
         return {**organization_json(row), "charter_purpose": row["charter_purpose"],
-                "identification_requested": bool(row["request_pending"]), "registered_at": row["registered_at"]}
+                "identification_requested": bool(row["request_pending"]), "registered_at": row["registered_at"],
+                # Public like the rest: a verifier of an old certificate learns who holds the records now.
+                "dissolved": dissolution is not None, "dissolution": dict(dissolution) if dissolution else None}
 
     def list_organizations(self, *, identified: bool | None = None, region_code: str | None = None,
                            kind: str | None = None, limit: int = MAX_PAGE, offset: int = 0) -> dict[str, Any]:
@@ -98,6 +101,25 @@ class OrganizationCases(UseCases):
         org = self.load(Organization, org_id, "organization")
         org.amend_charter(now=self.clock(), actor=principal.actor, charter_purpose=charter_purpose, reason=reason)
         self.save_and_project(org)
+        return self.get_organization(org_id)
+
+    # -- dissolution and succession (domain.succession) ------------------------------------------------------
+
+    def dissolve_organization(self, principal: Principal, org_id: UUID, *, successor_id: UUID,
+                              reason: str | None) -> dict[str, Any]:
+        """The registry records that an organization was dissolved and names the registered organization that
+        issues certificates from its records from now on. Its tokens stop changing anything; the certificates it
+        issued stay valid."""
+        check_registry(principal)
+        org = self.load(Organization, org_id, "organization")
+        try:
+            successor = self.load(Organization, successor_id, "organization")
+        except NotFoundError:
+            raise InvalidFieldError("successor_id", f"no registered organization with id {successor_id}",
+                                    code="successor_not_registered") from None
+        org.dissolve(now=self.clock(), actor=principal.actor, successor=successor, reason=reason)
+        self.save_and_project(org)
+        log.info("organization dissolved id=%s successor=%s", org_id, successor_id)
         return self.get_organization(org_id)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,9 @@ class World:
     activity: dict[str, Any]
     record: dict[str, Any]
     certificate: dict[str, Any]
+    # Every inspector appoint_inspector made ({"id", "token", …}), in order: tests that need an inspector's id
+    # (to put them on an inspection's team) find it here.
+    inspectors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def org_id(self) -> str:
@@ -140,9 +143,11 @@ class World:
                                         headers=self.as_org()))
 
     def appoint_inspector(self, name: str = "王督查") -> str:
-        """The token of an inspector the registry appoints over HTTP."""
-        return str(created(self.client.post("/api/v1/inspectors", json={"name": name},
-                                            headers=bearer(self.registry_token)))["token"])
+        """The token of an inspector the registry appoints over HTTP (remembered in ``inspectors``)."""
+        made = created(self.client.post("/api/v1/inspectors", json={"name": name},
+                                        headers=bearer(self.registry_token)))
+        self.inspectors.append(made)
+        return str(made["token"])
 
     def issue_certificate(self, volunteer_id: str | None = None) -> dict[str, Any]:
         vid = volunteer_id or self.volunteer["id"]

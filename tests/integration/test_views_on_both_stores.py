@@ -27,6 +27,7 @@ from domain.access import Principal
 from domain.activity import Activity
 from domain.record import ServiceRecord
 from domain.volunteer import Volunteer
+from domain.workdays import china_date
 from projections.base import View
 from projections.runner import ViewRunner
 from projections.store import ViewCursor, ViewStore
@@ -34,6 +35,7 @@ from projections.store import ViewCursor, ViewStore
 from .support import (
     ACTIVITY_END,
     ACTIVITY_START,
+    Org,
     World,
     all_notifications,
     dump_views,
@@ -42,6 +44,7 @@ from .support import (
 )
 
 REGISTRY_PRINCIPAL = Principal(role="registry", subject="registry")
+REGION = "370117"  # a district: the draw's region and its target's
 
 
 def unprojected_records(app: VledgerApplication, org: Any, hours: list[str]) -> list[UUID]:
@@ -246,6 +249,7 @@ class TestViewsOnBothStores:
         app.request_correction(volunteer_principal(a.volunteer_id, a.id), rid, reason="实际7.5小时", hours="7.5")
         inspector = app.authenticate(app.appoint_inspector(REGISTRY_PRINCIPAL, name="王督查")["token"])
         app.get_volunteer(inspector, a.volunteer_id)
+        spot_check_season(app, a, b, inspector)
         live = dump_views(app)
         assert all(live[t] for t in live), [t for t in live if not live[t]]  # every view has rows to compare
 
@@ -298,6 +302,37 @@ class TestViewsOnBothStores:
             assert totals(app, v.id) == {"centi_hours": 1250, "record_count": 10}
         assert app.get_volunteer(a.principal, volunteers[0].id)["star_level"] == 2
         assert len(raw_rows(app, "SELECT id FROM view_records")) == 300
+
+
+def spot_check_season(app: VledgerApplication, a: Org, b: Org, inspector: Principal) -> None:
+    """What issues 5 and 6 added, through the use cases, so that their views hold rows too: a certificate request,
+    a dissolution with a successor, a complaint, a draw with its targets and inspectors, and the drawn inspection
+    taken on site, with a finding recorded and withdrawn, the representative's opinion and the decision."""
+    app.request_certificate(volunteer_principal(b.volunteer_id, b.id), b.volunteer_id, purpose="升学")
+    gone = UUID(app.register_organization(REGISTRY_PRINCIPAL, name="朝阳区临时志愿服务队",
+                                          charter_purpose="组织开展志愿服务活动")["id"])
+    app.dissolve_organization(REGISTRY_PRINCIPAL, gone, successor_id=a.id, reason="经理事会决议注销")
+    target = UUID(app.register_organization(REGISTRY_PRINCIPAL, name="钢城区义工服务队",
+                                            charter_purpose="组织开展志愿服务活动", region_code=REGION)["id"])
+    app.file_complaint(None, target, about="records", text="活动未举办却记录了服务时长")
+    second = app.authenticate(app.appoint_inspector(REGISTRY_PRINCIPAL, name="李检查")["token"])
+    by_id = {p.subject: p for p in (inspector, second)}
+    today = china_date(app.clock())
+    draw = UUID(app.publish_draw_seed(REGISTRY_PRINCIPAL, region=REGION, year=today.year, quota=1)["id"])
+    app.draw_targets(REGISTRY_PRINCIPAL, draw)
+    team = app.draw_inspectors_for(REGISTRY_PRINCIPAL, draw, target)["inspectors"]
+    iid = UUID(app.plan_inspection(REGISTRY_PRINCIPAL, org_id=target, period_start=dt.date(today.year, 1, 1),
+                                   period_end=today, planned_on=today, place="钢城区艾山街道",
+                                   inspectors=[UUID(i) for i in team], basis="draw", draw_id=draw)["id"])
+    for inspector_id in team:
+        app.declare_conflict(by_id[inspector_id], iid, conflict=False)
+    lead = by_id[team[0]]
+    app.start_on_site(lead, iid, credentials_shown=True)
+    finding = UUID(app.record_finding(lead, iid, row_id="profit_under_volunteer_name",
+                                      problem="以志愿服务名义组织收费旅游")["finding_id"])
+    app.withdraw_finding(lead, iid, finding, reason="核实为会员自费活动，非志愿服务")
+    app.record_opinion(lead, iid, opinion="无异议", name="刘负责人")
+    app.decide_inspection(lead, iid, result="合格", reason="未发现问题")
 
 
 class FlakyView(View):

@@ -23,7 +23,10 @@ from domain.base import (
     check_created_authority,
     created_classes,
 )
+from domain.complaint import Complaint
+from domain.draw import Draw
 from domain.errors import ForbiddenError, InvalidFieldError
+from domain.inspection import Inspection
 from domain.inspector import Inspector, ReadReceipt, check_read_receipts_reader
 from domain.organization import Organization
 from domain.signing_key import SigningKey
@@ -82,6 +85,10 @@ def test_a_read_receipt_made_for_another_authority_is_refused_when_replayed() ->
 
 @pytest.mark.parametrize(("authority", "cls", "allowed"), [
     (INSPECTION, ReadReceipt, True),
+    (INSPECTION, Inspection, True),  # spot checks are the inspection authority's too (issue 6) …
+    (INSPECTION, Draw, True),
+    (INSPECTION, Complaint, False),  # … but a complaint is the registry's record of what someone filed
+    (REGISTRY, Inspection, False),
     (INSPECTION, Organization, False),  # the inspection key cannot register an organization …
     (INSPECTION, SigningKey, False),  # … nor a key
     (INSPECTION, None, False),
@@ -90,7 +97,7 @@ def test_a_read_receipt_made_for_another_authority_is_refused_when_replayed() ->
     (REGISTRY, Organization, True),  # other aggregates are not this rule's business
     (str(ORG_ID), Inspector, True),
 ])
-def test_the_inspection_authority_makes_read_receipts_and_nothing_else(authority: str, cls: type | None,
+def test_the_inspection_authority_makes_only_what_is_bound_to_it(authority: str, cls: type | None,
                                                                         allowed: bool) -> None:
     if allowed:
         check_authority_scope(authority, cls, "event")
