@@ -89,6 +89,7 @@ async def open_loop(host: str, port: int, raw: bytes, rate: float, seconds: floa
     async def one(scheduled: float) -> None:
         nonlocal opened, errors
         async with slot:
+            reused = bool(idle)
             if idle:
                 conn = idle.pop()
             else:
@@ -97,9 +98,20 @@ async def open_loop(host: str, port: int, raw: bytes, rate: float, seconds: floa
             try:
                 status = await conn.request(raw)
             except (OSError, asyncio.IncompleteReadError):
-                errors += 1
                 conn.close()
-                return
+                if not reused:
+                    errors += 1
+                    return
+                # The server closed a connection that sat idle past its keep-alive timeout (uvicorn: 5 s), as
+                # servers may; a client sends the request again on a new one, and so does this one.
+                opened += 1
+                conn = await Connection.open(host, port)
+                try:
+                    status = await conn.request(raw)
+                except (OSError, asyncio.IncompleteReadError):
+                    errors += 1
+                    conn.close()
+                    return
             latencies.append(time.perf_counter() - scheduled)  # from the scheduled instant, not the send
             if not 200 <= status < 300:
                 errors += 1
