@@ -62,6 +62,7 @@ from projections.records import RecordsView
 from projections.runner import Phases, ViewRunner
 from projections.store import PostgresViewStore, SQLiteViewStore
 from projections.transparency import TransparencyLogView, fetch_nodes, tree_size
+from projections.verification_failures import VerificationFailureStore
 from projections.volunteer_record import VolunteerRecordView
 from projections.volunteers import VolunteerTotalsView
 
@@ -179,6 +180,8 @@ class VledgerCore(Application[UUID]):
             CertificateRequestsView(store), SuccessionView(store), SpotChecksView(store), TransparencyLogView(store),
         ])
         self.checkpoints = CheckpointStore(store)
+        # Counts of failed verifications (not a view: kept by `vledger rebuild`; see the module).
+        self.verification_failures = VerificationFailureStore(store)
         if catch_up:
             self.views.catch_up()
 

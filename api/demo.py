@@ -148,11 +148,15 @@ PLANTED_ROWS = {
     "paper_entered_late": "paper_entered",
     "pay_beyond_subsidy": "pay_beyond_subsidy",
     "ineligible_fee_charging_trip": "not_volunteering",
-    "fee_charging_activity": "profit_under_volunteer_name",
+    "fee_charging_activity": "profit_under_volunteer_name",  # a note, not a problem: see PLANTED_NOTES
     "certificate_fails_verification": "certificates_verifiable",
     "burst_of_entries": "matches_reality",
     "hours_far_above_norm": "matches_reality",
 }
+# Planted violations the pre-check notes for the visit rather than calls a problem: a fee is not yet profit, so
+# whether the study tour made money under the name of volunteering is for the accounts seen on site.
+PLANTED_NOTES = frozenset({"fee_charging_activity"})
+PROBLEM_ROWS = sorted({row for code, row in PLANTED_ROWS.items() if code not in PLANTED_NOTES})
 # Which records of a planted activity are the evidence: all of them, or the one of the first volunteer.
 _FIRST_RECORD_ONLY = frozenset({"pay_beyond_subsidy", "hours_far_above_norm"})
 _ACTIVITY_PLANTS = frozenset({"ineligible_fee_charging_trip", "fee_charging_activity"})
@@ -831,7 +835,8 @@ class _Season:
         self.draw["teams"] = {}
         for key in ("planted", "clean"):
             drawn = self.app.draw_inspectors_for(self.registry, UUID(self.draw["id"]), UUID(self.orgs[key]["id"]),
-                                                 conflicts=[conflicted] if key == "planted" else [])
+                                                 conflicts=[{"inspector_id": conflicted, "reason": "亲属任该组织理事"}]
+                                                 if key == "planted" else [])
             self.draw["teams"][key] = drawn["inspectors"]
         self.draw["conflict"] = {"inspector_id": str(conflicted), "org_id": self.orgs["planted"]["id"]}
 
@@ -876,8 +881,8 @@ class _Season:
         reasons = {
             "合格": "线上抽查各项均未发现问题；现场抽查纸质签到表、培训记录和补贴发放凭证，与系统记录一致。",
             "责令改正": "线上抽查发现的问题经现场核实属实，依抽查方案第七条责令限期改正。",
-            "予以处罚": "线上抽查发现的问题经现场核实属实；以志愿服务名义组织收费研学活动并记录为志愿服务时长，"
-                        "属假冒志愿服务名义开展营利性活动，依抽查方案第七条予以处罚，其余问题一并责令改正。",
+            "予以处罚": "线上抽查发现的问题经现场核实属实，且查阅账目确认以志愿服务名义开展营利性活动，"
+                        "依抽查方案第七条予以处罚，其余问题一并责令改正。",
         }
         decided = self.app.decide_inspection(inspector, inspection_id, result=suggested, reason=reasons[suggested])
         if suggested == "责令改正":
@@ -920,7 +925,7 @@ class _Season:
 
     def check_findings(self) -> None:
         """The spot checks: every planted violation found, nothing found at the clean organization."""
-        planted_rows = sorted(set(PLANTED_ROWS.values()))
+        planted_rows = PROBLEM_ROWS
         if self.inspections["planted"]["precheck_rows"] != planted_rows:
             raise DemoError(f"the pre-check of the planted organization found rows "
                             f"{self.inspections['planted']['precheck_rows']}, expected {planted_rows}")
@@ -934,7 +939,8 @@ def volunteer_token(orgs: dict[str, dict[str, Any]], volunteer_id: str) -> str:
 
 def _verify_all(app: VledgerApplication, certificates: list[dict[str, Any]]) -> None:
     for cert in certificates:
-        cert["verdict"] = app.verify(page_url(app.settings, cert["payload"])).verdict
+        # The demo checking its own work is not a verifier presenting a certificate: not counted as seen.
+        cert["verdict"] = app.verify(page_url(app.settings, cert["payload"]), record=False).verdict
 
 
 def _export_key_directory(app: VledgerApplication) -> str:

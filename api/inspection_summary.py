@@ -26,13 +26,13 @@ from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
+from api.csv_cells import safe_cell
 from api.pdf import CST, FAMILY, FontChoice, chinese_date
 
 IDENTIFICATION_TARGET = 20  # Hunan notice 001 二(一): 每百万人口不少于20家
 PER_MILLION = Decimal(1_000_000)
 UNKNOWN = "unknown"  # a region whose population is not configured: no ratio, never a division by zero
 NO_REGION = "未登记区划"  # organizations registered without a division code
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # -- the annual summary ------------------------------------------------------------------------------------------
@@ -114,18 +114,13 @@ def summary_title(summary: AnnualSummary) -> str:
     return f"{summary.year}年志愿服务记录与证明出具抽查工作汇总{where}"
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _csv(blocks: Iterable[Sequence[Sequence[Any]]]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     for n, block in enumerate(blocks):
         if n:
             writer.writerow([])
-        writer.writerows([[_cell(v) for v in row] for row in block])
+        writer.writerows([[safe_cell(v) for v in row] for row in block])
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from api.instance import Instance
-from api.verification import MAX_INPUT_CHARS, parse_code
+from api.verification import MAX_INPUT_CHARS, parse_code, standing_of
 from domain.certificate_code import CertificateClaims, DecodedCode, MalformedCodeError, signing_message, split_url
-from domain.key_status import judge_key
 from domain.verdicts import Verdict
 from keys.directory import (
     DEFAULT_LIFETIME,
@@ -108,7 +107,9 @@ def verify_offline(text: Any, directory_text: str | None, *, trusted_root: Verif
     candidates = directory.candidates(claims.key_id)
     if not candidates:
         return Verdict("unverifiable", ("key_not_in_directory",), details=details)
-    # 8. Every listed key sharing the id is tried; none verifying means the signed bytes were changed.
+    # 8. Every listed key sharing the id is tried; none verifying means the signed bytes were changed. (A key newer
+    #    than the directory that happens to share the 4-byte id is a 1-in-2^32 chance, and the verdict can only be
+    #    a refusal either way: it never lets anything pass as valid.)
     key = directory.verify(signing_message(parsed.signed_part), claims.key_id, parsed.signature)
     if key is None:
         return Verdict("altered", ("signature_mismatch",), details=details)
@@ -117,8 +118,7 @@ def verify_offline(text: Any, directory_text: str | None, *, trusted_root: Verif
         return Verdict("forged", ("key_not_for_organization",), details=details)
     shown = claims_view(claims, key)
     # 10. The key's lifecycle, judged on the certificate's issue date (offline knows no logged instant).
-    standing = judge_key(key.status, retired_at=key.retired_at, compromised_since=key.compromised_since,
-                         signed_at=None, issue_date=claims.issue_date)
+    standing = standing_of(key, signed_at=None, issue_date=claims.issue_date)
     if standing.verdict in ("forged", "unverifiable"):
         return Verdict(standing.verdict, standing.reasons, details=details)
     verdict = standing.verdict or "valid"

@@ -32,9 +32,14 @@ def decode_qr_image(data: bytes) -> str:
     if len(data) > MAX_PHOTO_BYTES:
         raise InvalidFieldError("photo", f"the image is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB",
                                 code="photo_too_large")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as opened:
+            # Checked on the header, before any pixel is decoded: Pillow's own guard only refuses at twice its
+            # limit (and merely warns below that).
+            width, height = opened.size
+            if width * height > MAX_PIXELS:
+                raise InvalidFieldError("photo", f"the image has {width}×{height} pixels, more than the "
+                                        f"{MAX_PIXELS // 1_000_000} million a photo may have", code="photo_too_large")
             image = ImageOps.exif_transpose(opened).convert("L")  # phones store rotation in EXIF
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
         raise InvalidFieldError("photo", "the file is not an image that can be read (PNG or JPEG)",

@@ -129,7 +129,8 @@ def verify_code(text: Any, *, public_url: str, keyring: Keyring, lookup: Lookup)
                        details=key_details(key))
     warned = standing.verdict == "valid_with_warnings"
     key_reasons = standing.reasons
-    extra = {**key_details(key), "compromised_since": key_details(key)["key"]["compromised_since"]} if warned else {}
+    details = key_details(key)
+    extra = {**details, "compromised_since": details["key"]["compromised_since"]} if warned else {}
     # 10. Revocation of the certificate wins over everything after it.
     if cert.revoked:
         return Verdict("revoked", ("revoked", *key_reasons), certificate=shown,
@@ -163,4 +164,5 @@ def key_details(key: KeyInfo) -> dict[str, Any]:
                     "compromised_since": key.compromised_since.isoformat() if key.compromised_since else None}}
 
 
-__all__ = ["MAX_CODE_CHARS", "LoggedCertificate", "parse_code", "signing_key_of", "verify_code"]
+__all__ = ["MAX_CODE_CHARS", "LoggedCertificate", "key_details", "parse_code", "signing_key_of", "standing_of",
+           "verify_code"]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from api.csv_cells import safe_cell
 from domain.errors import InvalidFieldError
 from domain.verdicts import Verdict
 
@@ -32,8 +33,6 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")
 # Control characters never found in a text file (tab, line feed, carriage return and form feed are allowed).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-# A spreadsheet runs a cell that starts with one of these as a formula: such cells get a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class BatchFileError(InvalidFieldError):
@@ -119,11 +118,6 @@ def read_codes(data: bytes) -> list[CodeRow]:
     return codes
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def verdict_row(row: CodeRow, verdict: Verdict) -> list[str]:
     """One answer line: the row, the code as given (shortened), the verdict, its reason codes, and the certificate
     as the log records it (masked; empty when there is none)."""
@@ -131,7 +125,7 @@ def verdict_row(row: CodeRow, verdict: Verdict) -> list[str]:
     period = f"{cert['period_start']}/{cert['period_end']}" if cert.get("period_start") else ""
     values = [row.row, row.code[:MAX_CODE_SHOWN], verdict.verdict, ";".join(verdict.reasons), cert.get("number"),
               cert.get("masked_name"), cert.get("hours"), period, cert.get("organization")]
-    return [_cell(v) for v in values]
+    return [safe_cell(v) for v in values]
 
 
 def write_verdicts(answers: Iterable[tuple[CodeRow, Verdict]]) -> bytes:

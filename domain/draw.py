@@ -36,17 +36,28 @@ Identifiers are UUIDs written in lowercase with hyphens (``str(uuid)``); text is
    Must-check and key targets are always in, even beyond the quota (the quota is a minimum); when the candidates
    are fewer than the quota, the shortfall is reported.
 
-Inspectors for one target are drawn the same way: ``pool`` = the offered inspectors' ids minus those who declared a
-conflict of interest with that organization and those already on its team, sorted ascending; stream key
-``K = SHA-256(seed ‖ "vledger-draw-v1\\ninspectors\\n" ‖ org_id ‖ "\\n" ‖ round ‖ "\\n" ‖ id_1 ‖ "\\n" ‖ …)``; the
-first ``count`` of the partial Fisher–Yates shuffle. Round 1 is the team (at least two, Gangcheng plan 000 四);
-later rounds draw replacements for recused inspectors.
+Inspectors for one target are drawn the same way, from a pool committed with the seed. ``DrawSeedPublished``
+records ``inspector_pool``: the ids, sorted ascending, of every inspector appointed at that moment who serves the
+draw's region (one without a region, or with a region containing the draw's or inside it). Round ``r`` for
+organization ``org_id``: ``pool`` = ``inspector_pool`` minus the inspectors excluded for a conflict of interest with
+that organization, minus those drawn for it in rounds ``1 … r-1``, sorted ascending. An exclusion is either declared
+by the inspector (``ConflictDeclared`` on any inspection of that organization) or asserted by the registry with a
+reason; both are recorded in the round's ``InspectorsDrawn`` (``declared_conflicts``, ``registry_conflicts``) and
+published. Stream key ``K = SHA-256(seed ‖ "vledger-draw-v1\\ninspectors\\n" ‖ org_id ‖ "\\n" ‖ round ‖ "\\n" ‖
+id_1 ‖ "\\n" ‖ …)``; the first ``count`` of the partial Fisher–Yates shuffle. Round 1 is the team (at least two,
+Gangcheng plan 000 四); later rounds draw replacements for recused inspectors. Nobody outside the committed pool is
+ever drawn, and nobody in it is left out but those already drawn for the organization and those excluded on the
+record. Draws published before the pool was committed (``inspector_pool`` null, ``pool_recorded`` false in the
+published draw) draw each round from the pool the round lists as ``eligible``, which the registry could choose.
 
-Commit, then draw: ``DrawSeedPublished`` (seed, year, region, the candidate list and its digest, rule parameters)
-must be saved before ``TargetsDrawn`` is computed, so the targets are fixed by what was on the record first. This
-binds the draw to its seed; it does not stop a drawing party who picks the seed from trying many seeds privately and
-publishing a convenient one. Where that matters, take the seed from a source nobody controls (a witnessed lottery,
-a public beacon) and say which in ``seed_source``.
+Commit, then draw: ``DrawSeedPublished`` (seed, year, region, the candidate list and its digest, rule parameters,
+the inspector pool) must be saved before ``TargetsDrawn`` is computed, so the targets are fixed by what was on the
+record first, and the inspectors are drawn from a pool fixed before anyone knew the seed: knowing the seed, the
+registry can no longer choose the pool that yields the team it wants. What it can still do after the seed is exclude
+an inspector for a conflict, and each such exclusion is published with its reason. This binds the draw to its seed;
+it does not stop a drawing party who picks the seed from trying many seeds privately and publishing a convenient
+one. Where that matters, take the seed from a source nobody controls (a witnessed lottery, a public beacon) and say
+which in ``seed_source``.
 """
 
 from __future__ import annotations
@@ -62,6 +73,7 @@ from uuid import UUID, uuid4
 from domain.base import INSPECTION, VledgerAggregate, check_text
 from domain.errors import ConflictError, InvalidFieldError, RuleViolationError
 from domain.organization import check_region_code, region_prefix
+from domain.people import contains_personal_number
 
 ALGORITHM = "vledger-draw-v1"
 MIN_SEED_BYTES = 16  # 128 bits: nobody guesses it before it is published
@@ -70,6 +82,8 @@ MIN_INSPECTORS = 2  # Gangcheng plan 000 四: 工作人员不得少于两人
 DEFAULT_QUOTA = 10  # Hunan notice 001 二(二): 每年9月前市县两级需各对不少于10家…进行现场抽查
 MAX_QUOTA = 10_000
 DEADLINE_MONTH, DEADLINE_DAY = 8, 31  # "before September": the last day that counts
+MAX_INSPECTOR_POOL = 10_000
+MAX_CONFLICT_REASON = 200  # a registry exclusion's reason, published with the draw
 
 
 class Reason(StrEnum):
@@ -224,6 +238,40 @@ def check_candidates(candidates: Sequence[TargetFacts], region: str) -> list[Tar
         if "\t" in facts.region + facts.kind or "\n" in facts.region + facts.kind:
             raise InvalidFieldError("candidates", "region and kind must not contain tabs or line breaks")
     return sorted(candidates, key=lambda f: str(f.org_id))
+
+
+def check_inspector_pool(inspectors: Iterable[UUID]) -> list[UUID]:
+    """An inspector pool: every inspector once, sorted by id (as text, like every list the algorithm reads)."""
+    pool = sorted(set(inspectors), key=str)
+    if len(pool) > MAX_INSPECTOR_POOL:
+        raise InvalidFieldError("inspector_pool", f"at most {MAX_INSPECTOR_POOL} inspectors, found {len(pool)}")
+    return pool
+
+
+def check_conflict_reason(reason: str | None) -> str:
+    """Why the registry excludes an inspector from a draw: required, and published with the draw, so bounded and
+    without an ID or phone number (the message never repeats the number)."""
+    text = check_text("reason", reason, max_length=MAX_CONFLICT_REASON)
+    if contains_personal_number(text):
+        raise InvalidFieldError("reason", "must not contain an ID number or a phone number: the reason is published "
+                                "with the draw", code="personal_number_in_text")
+    return text
+
+
+def check_registry_conflicts(conflicts: Iterable[tuple[UUID, str]],
+                             pool: Iterable[UUID]) -> list[tuple[UUID, str]]:
+    """The registry's exclusions for one round: each inspector once, each in the committed pool (excluding anyone
+    else changes nothing and would only look like an exclusion), each with a reason; sorted by inspector id."""
+    members = set(pool)
+    seen: dict[UUID, str] = {}
+    for inspector, reason in conflicts:
+        if inspector in seen:
+            raise InvalidFieldError("conflicts", f"inspector {inspector} is listed twice")
+        if inspector not in members:
+            raise RuleViolationError(f"inspector {inspector} is not in this draw's inspector pool",
+                                     code="not_in_pool")
+        seen[inspector] = check_conflict_reason(reason)
+    return sorted(seen.items(), key=lambda item: str(item[0]))
 
 
 # -- the algorithm ---------------------------------------------------------------------------------------------
@@ -402,11 +450,17 @@ class Draw(VledgerAggregate):
     rules: dict[str, int]
     seed_source: str
     published_candidates: tuple[TargetFacts, ...]
+    # committed with the seed, sorted; None for a draw published before pools were committed (registry-supplied)
+    inspector_pool: tuple[UUID, ...] | None
     targets: tuple[Target, ...] | None
     # (org_id, round) → inspectors drawn; a tuple of pairs so state is replaced, never changed in place
     inspector_rounds: tuple[tuple[UUID, int, tuple[UUID, ...]], ...]
 
     class DrawSeedPublished(VledgerAggregate.Created):
+        # Version 2 added the inspector pool; events stored before carry none and are upcast on reading
+        # (eventsourcing calls ``upcast_v1_v2`` with the decoded state): their rounds drew from registry-given pools.
+        class_version = 2
+
         algorithm: str
         seed_hex: str
         seed_source: str
@@ -418,9 +472,19 @@ class Draw(VledgerAggregate):
         # The candidate list itself, sorted by org_id (``TargetFacts.as_dict``): published with the seed so that
         # anyone can re-run the draw, and the one the targets are drawn from.
         candidates: list[dict[str, Any]]
+        # Every appointed inspector serving the region when the seed was published, sorted: the only inspectors
+        # this draw's rounds draw from, fixed before anyone knew the seed.
+        inspector_pool: list[UUID] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Seeds published before the pool was committed: no pool on the record."""
+            state.setdefault("inspector_pool", None)
 
         def apply(self, aggregate: Draw) -> None:
             aggregate.published_candidates = tuple(TargetFacts.from_dict(c) for c in self.candidates)
+            aggregate.inspector_pool = (None if self.inspector_pool is None else
+                                        tuple(UUID(str(i)) for i in self.inspector_pool))
             aggregate.seed_hex = self.seed_hex
             aggregate.seed_source = self.seed_source
             aggregate.year = self.year
@@ -440,12 +504,23 @@ class Draw(VledgerAggregate):
             aggregate.targets = tuple(Target.from_dict(t) for t in self.targets)
 
     class InspectorsDrawn(VledgerAggregate.Event):
+        # Version 2 added who excluded each inspector and why; rounds stored before carry empty lists (upcast on
+        # reading), their ``excluded_for_conflict`` unexplained.
+        class_version = 2
+
         org_id: UUID
         draw_round: int
-        eligible: list[UUID]  # the pool, sorted: enough to re-run the draw
-        excluded_for_conflict: list[UUID]
+        eligible: list[UUID]  # the pool of this round, sorted: enough to re-run the draw
+        excluded_for_conflict: list[UUID]  # all excluded for a conflict: declared ∪ the registry's
         already_on_team: list[UUID]
         inspectors: list[UUID]
+        declared_conflicts: list[UUID]  # in the pool and declared a conflict on an inspection of the organization
+        registry_conflicts: list[dict[str, str]]  # {inspector_id, reason}, sorted by inspector_id
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("declared_conflicts", [])
+            state.setdefault("registry_conflicts", [])
 
         def apply(self, aggregate: Draw) -> None:
             aggregate.inspector_rounds = (*aggregate.inspector_rounds,
@@ -453,10 +528,10 @@ class Draw(VledgerAggregate):
 
     @classmethod
     def publish_seed(cls, *, now: dt.datetime, actor: str, seed: bytes, year: int, region: str,
-                     candidates: Sequence[TargetFacts], rules: DrawRules | None = None,
+                     candidates: Sequence[TargetFacts], inspector_pool: Iterable[UUID], rules: DrawRules | None = None,
                      seed_source: str = "generated by the service") -> Draw:
-        """Commit to the seed, the candidate list (published whole, and by digest) and the rules, before anything
-        is drawn."""
+        """Commit to the seed, the candidate list (published whole, and by digest), the rules and the inspector pool
+        (the inspectors serving the region now), before anything is drawn."""
         rules = check_rules(rules or DrawRules())
         region = check_draw_region(region)
         ordered = check_candidates(candidates, region)
@@ -465,7 +540,8 @@ class Draw(VledgerAggregate):
                            seed_source=check_text("seed_source", seed_source, max_length=200),
                            year=check_year(year), region=region, candidates_digest=candidates_digest(ordered),
                            candidate_count=len(ordered), rules=rules.as_dict(),
-                           candidates=[facts.as_dict() for facts in ordered])
+                           candidates=[facts.as_dict() for facts in ordered],
+                           inspector_pool=check_inspector_pool(inspector_pool))
 
     @property
     def seed(self) -> bytes:
@@ -542,22 +618,39 @@ class Draw(VledgerAggregate):
     def rounds_for(self, org_id: UUID) -> int:
         return sum(1 for org, _, _ in self.inspector_rounds if org == org_id)
 
-    def draw_inspectors(self, *, now: dt.datetime, actor: str, org_id: UUID, inspectors: Iterable[UUID],
-                        conflicts: Iterable[tuple[UUID, UUID]] = (), count: int = MIN_INSPECTORS,
-                        exclude: Iterable[UUID] = ()) -> tuple[UUID, ...]:
-        """Draw (and record) the inspectors of one target: round 1 the team, later rounds replacements."""
+    def draw_inspectors(self, *, now: dt.datetime, actor: str, org_id: UUID, declared: Iterable[UUID] = (),
+                        registry_conflicts: Iterable[tuple[UUID, str]] = (), count: int = MIN_INSPECTORS,
+                        legacy_pool: Iterable[UUID] | None = None) -> tuple[UUID, ...]:
+        """Draw (and record) the inspectors of one target from the pool committed with the seed: round 1 the team,
+        later rounds replacements. Left out, on the record: those of the pool who declared a conflict of interest
+        with the organization (``declared``), those the registry excludes with a reason (``registry_conflicts``:
+        (inspector, reason) pairs), and those drawn for it in earlier rounds. ``legacy_pool`` serves only a draw
+        published before pools were committed, which has none."""
         self.target(org_id)
-        offered = set(inspectors)
-        conflict_pairs = list(conflicts)
-        on_team = set(exclude)
+        if self.inspector_pool is None:
+            if legacy_pool is None:
+                raise InvalidFieldError("inspector_pool", "this draw has no committed inspector pool: name the "
+                                        "inspectors offered")
+            pool = check_inspector_pool(legacy_pool)
+        elif legacy_pool is not None:
+            raise RuleViolationError("the inspector pool was committed with the seed and cannot be replaced",
+                                     code="pool_committed")
+        else:
+            pool = list(self.inspector_pool)
+        members = set(pool)
+        asserted = check_registry_conflicts(registry_conflicts, members)
+        self_declared = sorted(set(declared) & members, key=str)
+        excluded = sorted(set(self_declared) | {inspector for inspector, _ in asserted}, key=str)
+        pairs = [(inspector, org_id) for inspector in excluded]
+        earlier = {i for org, _, team in self.inspector_rounds if org == org_id for i in team}
         number = self.rounds_for(org_id) + 1
-        drawn = draw_inspectors(offered, seed=self.seed, org_id=org_id, conflicts=conflict_pairs, count=count,
-                                draw_round=number, exclude=on_team)
-        excluded = sorted({i for i, org in conflict_pairs if org == org_id} & offered, key=str)
+        drawn = draw_inspectors(pool, seed=self.seed, org_id=org_id, conflicts=pairs, count=count,
+                                draw_round=number, exclude=earlier)
         self.trigger_event(self.InspectorsDrawn, timestamp=now, actor=actor, authority=INSPECTION, org_id=org_id,
                            draw_round=number,
-                           eligible=eligible_inspectors(offered, org_id=org_id, conflicts=conflict_pairs,
-                                                        exclude=on_team),
-                           excluded_for_conflict=excluded, already_on_team=sorted(on_team & offered, key=str),
+                           eligible=eligible_inspectors(pool, org_id=org_id, conflicts=pairs, exclude=earlier),
+                           excluded_for_conflict=excluded, already_on_team=sorted(earlier & members, key=str),
+                           declared_conflicts=self_declared,
+                           registry_conflicts=[{"inspector_id": str(i), "reason": r} for i, r in asserted],
                            inspectors=list(drawn))
         return drawn

@@ -36,6 +36,7 @@ from domain.checklist import OTHER_ROW_ID, ROWS_BY_ID, SEVERITY, Result, suggest
 from domain.complaint import Complaint
 from domain.draw import MIN_INSPECTORS, Draw
 from domain.errors import ConflictError, ForbiddenError, InvalidFieldError, RuleViolationError
+from domain.people import check_no_personal_number
 from domain.workdays import china_date
 
 # A decision milder than the rules suggest is the inspector's to take, but on the record with a real reason.
@@ -43,6 +44,15 @@ MIN_MILDER_REASON = 30
 MAX_EVIDENCE = 1000
 MAX_RECTIFICATION_DAYS = 366
 _CERTIFICATE_NUMBER = re.compile(r"VC[0-9]{8}[0-9A-F]{12}")
+
+
+def check_form_text(field: str, value: str | None, *, max_length: int, required: bool = True) -> str:
+    """A free-text field of the inspection, bounded and without an ID or mobile number (however spelled, see
+    ``domain.people.find_personal_numbers``): the on-site form PDF and the inspection's JSON show these texts and
+    reach the inspected organization, and inspectors write about records, not about people's numbers. Refused
+    (422, naming the field, never repeating the number) rather than hidden: the signed event is what is kept."""
+    text = check_text(field, value, max_length=max_length, required=required)
+    return check_no_personal_number(field, text)
 
 
 class Stage(StrEnum):
@@ -457,7 +467,7 @@ class Inspection(VledgerAggregate):
                                      f"{len(team)}", code="fewer_than_two_inspectors")
         if period_start > period_end:
             raise InvalidFieldError("period_start", "is after period_end", code="empty_period")
-        why = check_text("note", note, max_length=500, required=chosen is Basis.MANUAL) or None
+        why = check_form_text("note", note, max_length=500, required=chosen is Basis.MANUAL) or None
         draw_id = complaint_id = None
         if chosen is Basis.DRAW:
             if draw is None:
@@ -478,8 +488,8 @@ class Inspection(VledgerAggregate):
             year = china_date(now).year
         return cls._create(cls.InspectionPlanned, id=uuid4(), timestamp=now, actor=actor, authority=INSPECTION,
                            org_id=org_id, year=year, period_start=period_start, period_end=period_end,
-                           planned_on=planned_on, place=check_text("place", place, max_length=200), inspectors=team,
-                           basis=chosen.value, draw_id=draw_id, complaint_id=complaint_id, note=why)
+                           planned_on=planned_on, place=check_form_text("place", place, max_length=200),
+                           inspectors=team, basis=chosen.value, draw_id=draw_id, complaint_id=complaint_id, note=why)
 
     @staticmethod
     def _one_year(given: int | None, of_basis: int) -> int:
@@ -511,7 +521,7 @@ class Inspection(VledgerAggregate):
                 raise RuleViolationError("replacements on a drawn check are the inspectors of its latest "
                                          "replacement round: draw them first", code="team_not_drawn")
         self.trigger_event(self.InspectorsAdded, timestamp=now, actor=actor, authority=INSPECTION, inspectors=added,
-                           reason=check_text("reason", reason, max_length=500), draw_round=draw_round)
+                           reason=check_form_text("reason", reason, max_length=500), draw_round=draw_round)
 
     def declare_conflict(self, *, now: dt.datetime, actor: str, conflict: bool, statement: str | None = None) -> None:
         """The acting inspector declares, for themself only, whether they have a direct interest in the
@@ -526,7 +536,7 @@ class Inspection(VledgerAggregate):
                                 code="already_recused")
         if self.declaration(inspector) is False and not conflict:
             raise ConflictError("this inspector already declared no conflict of interest", code="already_declared")
-        text = check_text("statement", statement, max_length=500, required=bool(conflict)) or None
+        text = check_form_text("statement", statement, max_length=500, required=bool(conflict)) or None
         self.trigger_event(self.ConflictDeclared, timestamp=now, actor=actor, authority=INSPECTION,
                            inspector_id=inspector, conflict=bool(conflict), statement=text)
 
@@ -560,7 +570,7 @@ class Inspection(VledgerAggregate):
         else:
             inspector_of(actor)
         if row_id == OTHER_ROW_ID:
-            own = check_text("other_text", other_text, max_length=200)
+            own = check_form_text("other_text", other_text, max_length=200)
         elif row_id in ROWS_BY_ID:
             if other_text is not None and other_text.strip():
                 raise InvalidFieldError("other_text", f"only a free row ({OTHER_ROW_ID}) has its own text")
@@ -574,8 +584,8 @@ class Inspection(VledgerAggregate):
         finding_id = uuid4()
         self.trigger_event(self.FindingRecorded, timestamp=now, actor=actor, authority=INSPECTION,
                            finding_id=finding_id, row_id=row_id, other_text=own,
-                           problem=check_text("problem", problem, max_length=1000),
-                           remark=check_text("remark", remark, max_length=500, required=False) or None,
+                           problem=check_form_text("problem", problem, max_length=1000),
+                           remark=check_form_text("remark", remark, max_length=500, required=False) or None,
                            evidence=items, source=origin.value)
         return finding_id
 
@@ -592,7 +602,7 @@ class Inspection(VledgerAggregate):
         if finding.withdrawn:
             raise ConflictError("the finding was already withdrawn", code="finding_withdrawn")
         self.trigger_event(self.FindingWithdrawn, timestamp=now, actor=actor, authority=INSPECTION,
-                           finding_id=finding_id, reason=check_text("reason", reason, max_length=500))
+                           finding_id=finding_id, reason=check_form_text("reason", reason, max_length=500))
 
     def record_opinion(self, *, now: dt.datetime, actor: str, opinion: str, name: str) -> None:
         """The inspected organization's representative's opinion (被检查对象代表人(负责人)意见) and name, once."""
@@ -601,15 +611,15 @@ class Inspection(VledgerAggregate):
         if self.opinion is not None:
             raise ConflictError("the representative's opinion was already recorded", code="opinion_recorded")
         self.trigger_event(self.RepresentativeOpinionRecorded, timestamp=now, actor=actor, authority=INSPECTION,
-                           opinion=check_text("opinion", opinion, max_length=1000),
-                           name=check_text("name", name, max_length=50))
+                           opinion=check_form_text("opinion", opinion, max_length=1000),
+                           name=check_form_text("name", name, max_length=50))
 
     def decide(self, *, now: dt.datetime, actor: str, result: str, reason: str) -> None:
         """The inspector's decision (§七), with a reason, beside the rules' suggestion. 合格 and 予以处罚 close the
         inspection; 责令改正 waits for a rectification order. After a failed follow-up only 予以处罚 can follow."""
         self.check_stage("decide the result", Stage.ON_SITE, Stage.NOT_RECTIFIED)
         chosen = parse_result(result)
-        why = check_text("reason", reason, max_length=1000)
+        why = check_form_text("reason", reason, max_length=1000)
         if self.stage == Stage.NOT_RECTIFIED.value:
             self.check_team_inspector(actor)
             if chosen is not Result.PENALTY:
@@ -639,7 +649,7 @@ class Inspection(VledgerAggregate):
                                     f"{MAX_RECTIFICATION_DAYS} days", code="bad_deadline")
         self.trigger_event(self.RectificationOrdered, timestamp=now, actor=actor, authority=INSPECTION,
                            deadline=deadline,
-                           instructions=check_text("instructions", instructions, max_length=1000, required=False)
+                           instructions=check_form_text("instructions", instructions, max_length=1000, required=False)
                            or None)
 
     def report_rectification(self, *, now: dt.datetime, actor: str, report: str) -> None:
@@ -648,7 +658,7 @@ class Inspection(VledgerAggregate):
         if actor != f"organization:{self.org_id}":
             self.check_team_inspector(actor)
         self.trigger_event(self.RectificationReported, timestamp=now, actor=actor, authority=INSPECTION,
-                           report=check_text("report", report, max_length=2000))
+                           report=check_form_text("report", report, max_length=2000))
 
     def follow_up(self, *, now: dt.datetime, actor: str, done: bool, reason: str) -> None:
         """The inspector checks the rectification: done closes the inspection; not done leaves a new order or a
@@ -660,7 +670,7 @@ class Inspection(VledgerAggregate):
             raise ConflictError(f"nothing reported yet and the deadline {deadline} has not passed",
                                 code="rectification_pending")
         self.trigger_event(self.FollowUpChecked, timestamp=now, actor=actor, authority=INSPECTION, done=bool(done),
-                           reason=check_text("reason", reason, max_length=1000))
+                           reason=check_form_text("reason", reason, max_length=1000))
         if done:
             self.trigger_event(self.InspectionClosed, timestamp=now, actor=actor, authority=INSPECTION,
                                result=Result.ORDER_TO_CORRECT.value, penalty=False, rectified=True)

@@ -21,6 +21,9 @@ Only the two GB 11643 layouts (resident ID, residence permit) encode the birth d
 documents the birth date is given at registration (see ``domain.volunteer``). The birth date in positions 7-14
 of the 2023 permanent residence ID is not relied on: the published rule above states the length, the leading 9
 and the check character, and this module checks no more than it can cite.
+
+The last part finds ID and mobile numbers inside free text (``find_personal_numbers``, ``hide_personal_numbers``,
+``contains_personal_number``, ``check_no_personal_number``): what they catch and what they let pass is listed there.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import datetime as dt
 import re
 import unicodedata
 from enum import StrEnum
+from typing import Literal, NamedTuple
 
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, ValidationError
@@ -192,3 +196,199 @@ def id_tail(id_number: str) -> str:
 def mask_id_number(id_number: str) -> str:
     """An ID number reduced to its last four characters behind asterisks."""
     return "*" * 14 + id_tail(id_number)
+
+
+# -- ID and phone numbers inside free text --------------------------------------------------------------------------
+#
+# Free text (a complaint, a record's content, a finding, the representative's opinion) is typed by people, who write
+# numbers the way they say them: 139-1234-0000, 139 1234 0000, +86 13912340000, full-width １３９…. The rules below
+# read a number through those spellings and tell whether it has the shape of:
+#
+# - a mainland mobile number: 11 digits, 1 then 3-9 (any +86 / 0086 / (+86) prefix is part of it);
+# - an 18-character 公民身份号码 (GB 11643: resident ID, residence permit; the 2023 permanent residence ID too):
+#   17 digits and a digit or X, first digit 1-9, a birth date 18xx-20xx with month 01-12 and day 01-31;
+# - a 15-digit first-generation resident ID (GB 11643-1989): first digit 1-9, YYMMDD with month 01-12, day 01-31.
+#
+# The check character is not checked: a mistyped ID number is still someone's. A number may be split by spaces,
+# hyphens (any dash) or dots, with one kind of separator throughout, groups before the last of at least three digits.
+#
+# Not read as personal numbers, so that the ordinary numbers of these texts pass:
+# - ISO dates and times (2026-05-01, 2026-05-01T09:00:00+08:00, 09:30): their two-digit groups and mixed
+#   separators never make a number;
+# - hours and amounts with a decimal part (3.5, 13800000000.00): a number is never cut at a decimal point;
+# - amounts with a currency sign before (¥ ￥ $ € £) or a unit after (元 万 亿 块 圆);
+# - certificate numbers (VC…), UUIDs and hexadecimal strings of 32 characters or more (hashes, key fingerprints);
+# - longer runs of digits (20-digit serials, bank accounts other than 18 digits) and shorter ones.
+#
+# Not caught, by design or as a known limit: landline numbers (an organization's published contact), numbers
+# spelled in Chinese numerals (一三九…), numbers split by other characters (139/1234/0000, 139,1234,0000) or at
+# two-digit groups (139 12 34 00 00), and other documents' numbers (passports, permits), which have no shape that
+# sets them apart from ordinary codes. The filter errs on the side of hiding: an 11-digit amount with neither a
+# decimal part nor a currency mark nor a unit (13800000000), or a code whose digits happen to have a number's shape
+# (tel13912340000, SN13912345678), is read as a personal number.
+
+PersonalNumberKind = Literal["mobile", "resident_id", "resident_id_15"]
+
+
+class PersonalNumberSpan(NamedTuple):
+    """Where a personal number sits in the text as given: ``text[start:end]``, and what it looks like."""
+
+    start: int
+    end: int
+    kind: PersonalNumberKind
+
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_RESIDENT_ID_18 = re.compile(r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
+_RESIDENT_ID_15 = re.compile(r"[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}")
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+_SPACES = frozenset(" \t\u00a0\u2002\u2003\u2009\u3000")
+_SEPARATORS = frozenset(" -.")  # after folding
+_MAX_SEPARATOR = 3  # "139 - 1234 - 0000"
+_MIN_GROUP = 3  # every group but the last: dates (05, 01) and times never join into a number
+_DIGIT_GROUP = re.compile(r"\d+")  # on folded text, where every digit is ASCII
+# Blanked before reading: their digits belong to them.
+_OPAQUE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}"
+                     r"|VC[0-9]{8}[0-9A-F]{12}|[0-9A-F]{32,})(?![0-9A-Za-z])", re.IGNORECASE)
+_COUNTRY_PREFIX = re.compile(r"[(]?(?:\+ ?86|(?<!\d)0086)[)]?")
+_CURRENCY_BEFORE = frozenset("¥$€£")
+_UNIT_AFTER = frozenset("元万亿块圆")
+
+
+def _fold_char(ch: str) -> str:
+    """One character for one: full-width and other scripts' digits become ASCII, dashes "-", wide spaces " ",
+    so that positions in the folded text are positions in the text as given."""
+    digit = unicodedata.decimal(ch, None)
+    if digit is not None:
+        return str(digit)
+    if ch in _DASHES:
+        return "-"
+    if ch in _SPACES:
+        return " "
+    if "\uff01" <= ch <= "\uff5e":  # full-width ASCII forms: ＋ ． Ｘ （ ）
+        return chr(ord(ch) - 0xFEE0)
+    if ch == "\uffe5":  # ￥
+        return "¥"
+    return ch
+
+
+def _separator_kind(between: str) -> str | None:
+    """What joins two groups of one number ("-", ".", " "), or None if ``between`` does not join them."""
+    if not 1 <= len(between) <= _MAX_SEPARATOR or not set(between) <= _SEPARATORS:
+        return None
+    marks = set(between.replace(" ", ""))
+    if len(marks) > 1:
+        return None
+    return marks.pop() if marks else " "
+
+
+def _kind_of(digits: str) -> PersonalNumberKind | None:
+    if len(digits) == 11 and _MOBILE.fullmatch(digits):
+        return "mobile"
+    if len(digits) == 18 and _RESIDENT_ID_18.fullmatch(digits):
+        return "resident_id"
+    if len(digits) == 15 and _RESIDENT_ID_15.fullmatch(digits):
+        return "resident_id_15"
+    return None
+
+
+def find_personal_numbers(text: str) -> list[PersonalNumberSpan]:
+    """The mobile and resident ID numbers in ``text`` (see the rules above), in order and not overlapping."""
+    work = [_fold_char(ch) for ch in text]
+    for opaque in _OPAQUE.finditer("".join(work)):
+        work[opaque.start():opaque.end()] = "Z" * (opaque.end() - opaque.start())
+    prefix_before: dict[int, int] = {}  # start of the first group after a +86 → start of the +86
+    for prefix in _COUNTRY_PREFIX.finditer("".join(work)):
+        after = prefix.end()
+        while after < len(work) and work[after] in _SEPARATORS and after - prefix.end() < _MAX_SEPARATOR:
+            after += 1
+        prefix_before[after] = prefix.start()
+        work[prefix.start():prefix.end()] = "~" * (prefix.end() - prefix.start())
+    reading = _Reading("".join(work), prefix_before)
+    found: list[PersonalNumberSpan] = []
+    i = 0
+    while i < len(reading.groups):
+        match = reading.longest_number_from(i)
+        if match is None:
+            i += 1
+        else:
+            found.append(match[0])
+            i = match[1] + 1
+    return found
+
+
+class _Reading:
+    """The folded text cut into maximal runs of digits ("groups") and what lies between neighbouring groups."""
+
+    def __init__(self, folded: str, prefix_before: dict[int, int]) -> None:
+        self.folded = folded
+        self.prefix_before = prefix_before
+        self.groups = [(m.start(), m.end()) for m in _DIGIT_GROUP.finditer(folded)]
+        self.between = [folded[a[1]:b[0]] for a, b in zip(self.groups, self.groups[1:], strict=False)]
+
+    def decimal_point(self, k: int) -> bool:
+        """Whether groups k and k+1 are a number's integer and fractional parts: a number is never cut there."""
+        return 0 <= k < len(self.between) and self.between[k] == "."
+
+    def char(self, at: int) -> str:
+        return self.folded[at] if 0 <= at < len(self.folded) else ""
+
+    def next_non_space(self, at: int, step: int) -> str:
+        while self.char(at) == " ":
+            at += step
+        return self.char(at)
+
+    def longest_number_from(self, i: int) -> tuple[PersonalNumberSpan, int] | None:
+        """The longest run of groups i..j that reads as a personal number, with j."""
+        if self.decimal_point(i - 1):
+            return None
+        start = self.prefix_before.get(self.groups[i][0], self.groups[i][0])
+        if self.next_non_space(start - 1, -1) in _CURRENCY_BEFORE:
+            return None
+        best: tuple[PersonalNumberSpan, int] | None = None
+        digits = ""
+        joined_by: str | None = None
+        for j in range(i, len(self.groups)):
+            if j > i:
+                join = _separator_kind(self.between[j - 1])
+                previous = self.groups[j - 1]
+                if join is None or joined_by not in (None, join) or previous[1] - previous[0] < _MIN_GROUP:
+                    break
+                joined_by = join
+            digits += self.folded[self.groups[j][0]:self.groups[j][1]]
+            if len(digits) > 18:
+                break
+            end = self.groups[j][1]
+            if self.decimal_point(j):
+                continue
+            if len(digits) == 17 and self.char(end) in ("X", "x"):
+                kind, end = _kind_of(digits + "X"), end + 1
+            else:
+                kind = _kind_of(digits)
+            if kind is None or self.next_non_space(end, 1) in _UNIT_AFTER:
+                continue
+            best = (PersonalNumberSpan(start, end, kind), j)
+        return best
+
+
+def hide_personal_numbers(text: str, replacement: str = "［已隐去］") -> str:
+    """``text`` with every ID and mobile number found by ``find_personal_numbers`` replaced."""
+    parts: list[str] = []
+    at = 0
+    for span in find_personal_numbers(text):
+        parts += [text[at:span.start], replacement]
+        at = span.end
+    return "".join(parts) + text[at:]
+
+
+def contains_personal_number(text: str) -> bool:
+    """Whether ``text`` holds an ID or mobile number (see ``find_personal_numbers``)."""
+    return bool(find_personal_numbers(text))
+
+
+def check_no_personal_number(field: str, text: str) -> str:
+    """``text`` unchanged, or an error naming the field that never repeats the number."""
+    if contains_personal_number(text):
+        raise InvalidFieldError(field, "must not contain an ID number or a phone number: write about the records, "
+                                "not about people's numbers", code="personal_number_in_text")
+    return text

@@ -218,12 +218,21 @@ class CertificateFacts:
 
 @dataclass(frozen=True)
 class FailedVerification:
-    """Failed verifications seen for the organization's certificates or keys, counted by verdict and reasons."""
+    """Failed verifications seen for the organization's certificates or keys, counted by verdict and reasons.
 
-    verdict: str  # forged, altered, malformed
+    ``certificate_id`` names a certificate in the log; None for one that is not (its id would be only the signer's
+    word). The service counts ``altered``, ``forged`` and ``revoked`` verdicts it can attribute to the organization
+    (``CertificateCases.verify``)."""
+
+    verdict: str  # altered, forged, revoked (malformed and others are reported as unattributed notes)
     reasons: tuple[str, ...]
     count: int
     certificate_id: UUID | None = None
+
+    @property
+    def not_in_log(self) -> bool:
+        """Signed by the organization's key, never issued through the log: a certificate outside the system."""
+        return self.verdict == "forged" and "signature_valid" in self.reasons and "not_in_log" in self.reasons
 
 
 @dataclass(frozen=True)
@@ -233,7 +242,8 @@ class PrecheckInput:
     ``records`` and ``activities`` may hold more than the period: only those whose activity starts in the period
     (China time) are judged. ``cited_records`` holds every record a certificate of the period cites, of any
     organization; ``held_org_ids`` the dissolved organizations whose records this one now holds and may certify.
-    ``failed_verifications`` is None when the caller has no record of verifications."""
+    ``failed_verifications`` are those seen over the period (days of the verifications, China time); None when
+    the caller has no record of verifications."""
 
     org_id: UUID
     period_start: dt.date
@@ -583,8 +593,15 @@ def check_profit(s: _Scope) -> RowCheck:
         fees = "、".join(sorted({f"{a.fee}元" for a in charged}))
         findings.append(s.finding("fee_charging_activity",
                                   f"{len(charged)}项以志愿服务名义开展的活动向参加者收费（每人{fees}），"
-                                  f"涉及{len(records)}条服务记录，可能以志愿服务名义开展营利性活动。",
-                                  count=len(charged), activities=[a.id for a in charged], records=records))
+                                  f"涉及{len(records)}条服务记录：须现场查阅账目，核实是否以志愿服务名义营利。",
+                                  problem=False, count=len(charged), activities=[a.id for a in charged],
+                                  records=records))
+        # A fee is not yet profit (§七(一)3(1) is a penalty for profit-making under the name of volunteering): the
+        # fee-charging activity is already a problem on the "not volunteering" row (Hunan 001 二(二) ④, an order to
+        # correct); whether it made a profit is for the accounts seen on site, so the rules do not suggest a
+        # penalty on a fee alone.
+        return _row("profit_under_volunteer_name", findings,
+                    not_computable="收费本身不能证明营利；是否以志愿服务名义开展营利性活动须现场查阅账目")
     return _row("profit_under_volunteer_name", findings)
 
 
@@ -636,11 +653,26 @@ def check_certificates_from_records(s: _Scope) -> RowCheck:
 
 def check_certificates_verifiable(s: _Scope) -> RowCheck:
     """Each certificate of the period is in the transparency log and its own code verifies through the system
-    (``valid``, ``valid_with_warnings`` or ``revoked`` — a revoked certificate is verifiable: it says revoked)."""
+    (``valid``, ``valid_with_warnings`` or ``revoked`` — a revoked certificate is verifiable: it says revoked).
+    Verifiers also saw, in the period, certificates signed with the organization's key that the system never
+    issued: those cannot be verified through it (a problem), and revoked ones (a note: the system said so)."""
     not_logged = [c for c in s.certificates if not c.in_log]
     failing = [c for c in s.certificates if c.reverified in FAILED_VERDICTS]
     unchecked = [c for c in s.certificates if c.reverified is None]
+    seen = s.data.failed_verifications or ()
+    outside = [f for f in seen if f.not_in_log]
+    revoked = [f for f in seen if f.verdict == "revoked"]
     findings = []
+    if outside:
+        findings.append(s.finding("certificates_outside_the_system_presented",
+                                  f"有{sum(f.count for f in outside)}次查验出示了用本组织密钥签名、"
+                                  "但未经本系统出具的证明：这些证明无法通过本系统查验。",
+                                  count=sum(f.count for f in outside)))
+    if revoked:
+        findings.append(s.finding("revoked_certificates_presented",
+                                  f"有{sum(f.count for f in revoked)}次查验出示了已撤销的证明（系统已如实显示撤销）。",
+                                  problem=False, count=sum(f.count for f in revoked),
+                                  certificates=[f.certificate_id for f in revoked if f.certificate_id]))
     if not_logged:
         findings.append(s.finding("certificate_not_in_transparency_log",
                                   f"{len(not_logged)}张证明的出具事件不在透明日志中，无法通过系统查验。",
@@ -657,37 +689,62 @@ def check_certificates_verifiable(s: _Scope) -> RowCheck:
 
 
 def check_forged_or_altered(s: _Scope) -> RowCheck:
-    """Forgeries show only when someone verifies them: a well-signed certificate that is not in the log
-    (``forged`` with ``signature_valid`` and ``not_in_log``) was made with the organization's key outside the
-    system; ``altered`` ones had their claims changed after signing."""
+    """Forgeries show only when someone verifies them, and the service counts the failed verifications it can
+    attribute to the organization. Problems: a well-signed certificate that is not in the log (``forged`` with
+    ``signature_valid`` and ``not_in_log``: made with the organization's key outside the system), another forgery
+    under the organization's key (signed after the key was compromised or retired), and ``altered`` certificates
+    (claims changed after signing). Notes: copies of its certificates signed by a key that is not the
+    organization's (anyone who saw one could make them) and failures that name no organization's doing."""
     seen = s.data.failed_verifications
     if seen is None:
         return _row("forged_or_altered_certificates", [],
-                    "本系统不保存他人查验证明的记录：伪造、变造的证明只有在被查验时才能发现，"
+                    "本系统未保存他人查验证明的记录：伪造、变造的证明只有在被查验时才能发现，"
                     "需现场核查纸质证明并向使用单位了解查验情况。")
-    not_in_log = [f for f in seen if f.verdict == "forged" and "not_in_log" in f.reasons
-                  and "signature_valid" in f.reasons]
+    not_in_log = [f for f in seen if f.not_in_log]
+    own_key = [f for f in seen if f.verdict == "forged" and "signature_valid" in f.reasons and not f.not_in_log]
     altered = [f for f in seen if f.verdict == "altered"]
-    other = [f for f in seen if f not in not_in_log and f not in altered]
+    other_key = [f for f in seen if f.verdict == "forged" and "signature_valid" not in f.reasons
+                 and f.certificate_id is not None]
+    other = [f for f in seen if f.verdict != "revoked"
+             and not any(f in kind for kind in (not_in_log, own_key, altered, other_key))]
+
+    def total(kind: list[FailedVerification]) -> int:
+        return sum(f.count for f in kind)
+
+    def by_reasons(kind: list[FailedVerification]) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for f in kind:
+            counts[",".join(f.reasons)] += f.count
+        return counts
+
     findings = []
     if not_in_log:
         findings.append(s.finding("certificates_not_in_log",
-                                  f"有{sum(f.count for f in not_in_log)}次查验发现用本组织密钥签名、"
-                                  "但从未在系统中出具的证明。",
-                                  count=sum(f.count for f in not_in_log),
+                                  f"有{total(not_in_log)}次查验发现用本组织密钥签名、但从未在系统中出具的证明。",
+                                  count=total(not_in_log),
                                   certificates=[f.certificate_id for f in not_in_log if f.certificate_id]))
+    if own_key:
+        findings.append(s.finding("forged_with_organization_key",
+                                  f"有{total(own_key)}次查验发现本组织密钥在泄露或停用后签名的证明（伪造）。",
+                                  count=total(own_key), counts=by_reasons(own_key),
+                                  certificates=[f.certificate_id for f in own_key if f.certificate_id]))
     if altered:
         findings.append(s.finding("altered_certificates",
-                                  f"有{sum(f.count for f in altered)}次查验发现内容与系统出具记录"
-                                  "不一致（变造）的证明。",
-                                  count=sum(f.count for f in altered),
-                                  counts=Counter({",".join(f.reasons): f.count for f in altered}),
+                                  f"有{total(altered)}次查验发现内容与系统出具记录不一致（变造）的证明。",
+                                  count=total(altered), counts=by_reasons(altered),
                                   certificates=[f.certificate_id for f in altered if f.certificate_id]))
+    if other_key:
+        findings.append(s.finding("copies_signed_by_other_keys",
+                                  f"有{total(other_key)}次查验发现冒用本组织证明编号、但非本组织密钥签名的伪造证明"
+                                  "（见过该证明的任何人都可制作，不指向本组织）。",
+                                  problem=False, count=total(other_key), counts=by_reasons(other_key),
+                                  certificates=[f.certificate_id for f in other_key if f.certificate_id]))
     if other:
         findings.append(s.finding("other_failed_verifications",
-                                  f"另有{sum(f.count for f in other)}次查验未通过（无法归因于本组织的伪造或变造）。",
-                                  problem=False, count=sum(f.count for f in other),
-                                  counts=Counter({f.verdict: f.count for f in other})))
+                                  f"另有{total(other)}次查验未通过（无法归因于本组织的伪造或变造）。",
+                                  problem=False, count=total(other),
+                                  counts=Counter({v: total([f for f in other if f.verdict == v])
+                                                  for v in {f.verdict for f in other}})))
     return _row("forged_or_altered_certificates", findings)
 
 

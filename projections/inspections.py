@@ -49,11 +49,13 @@ class SpotChecksView(View):
         "CREATE TABLE IF NOT EXISTS view_draws (id TEXT PRIMARY KEY, region TEXT NOT NULL, year INTEGER NOT NULL, "
         "algorithm TEXT NOT NULL, seed_hex TEXT NOT NULL, seed_source TEXT NOT NULL, candidates_digest TEXT NOT NULL, "
         "candidate_count INTEGER NOT NULL, rules TEXT NOT NULL, candidates TEXT NOT NULL, published_at TEXT NOT NULL, "
-        "published_by TEXT NOT NULL, drawn_at TEXT, targets TEXT, shortfall INTEGER, notification_id BIGINT NOT NULL)",
+        "published_by TEXT NOT NULL, drawn_at TEXT, targets TEXT, shortfall INTEGER, notification_id BIGINT NOT NULL, "
+        "inspector_pool TEXT)",
         "CREATE INDEX IF NOT EXISTS view_draws_year ON view_draws (year, region)",
         "CREATE TABLE IF NOT EXISTS view_draw_inspectors (draw_id TEXT NOT NULL, org_id TEXT NOT NULL, "
         "draw_round INTEGER NOT NULL, eligible TEXT NOT NULL, excluded_for_conflict TEXT NOT NULL, "
         "already_on_team TEXT NOT NULL, inspectors TEXT NOT NULL, drawn_at TEXT NOT NULL, "
+        "declared_conflicts TEXT NOT NULL, registry_conflicts TEXT NOT NULL, "
         "PRIMARY KEY (draw_id, org_id, draw_round))",
         "CREATE TABLE IF NOT EXISTS view_inspections (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, region_code TEXT, "
         "year INTEGER NOT NULL, basis TEXT NOT NULL, stage TEXT NOT NULL, planned_on TEXT NOT NULL, "
@@ -111,10 +113,11 @@ class SpotChecksView(View):
 
     @apply.register
     def _(self, event: Draw.DrawSeedPublished, c: ViewCursor, nid: int) -> None:
-        c.execute("INSERT INTO view_draws VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
+        pool = None if event.inspector_pool is None else json.dumps([str(i) for i in event.inspector_pool])
+        c.execute("INSERT INTO view_draws VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?)",
                   (str(event.originator_id), event.region, event.year, event.algorithm, event.seed_hex,
                    event.seed_source, event.candidates_digest, event.candidate_count, _json(event.rules),
-                   _json(event.candidates), event.timestamp.isoformat(), event.actor, nid))
+                   _json(event.candidates), event.timestamp.isoformat(), event.actor, nid, pool))
 
     @apply.register
     def _(self, event: Draw.TargetsDrawn, c: ViewCursor, nid: int) -> None:
@@ -124,12 +127,14 @@ class SpotChecksView(View):
 
     @apply.register
     def _(self, event: Draw.InspectorsDrawn, c: ViewCursor, nid: int) -> None:
-        c.execute("INSERT INTO view_draw_inspectors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        c.execute("INSERT INTO view_draw_inspectors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   (str(event.originator_id), str(event.org_id), event.draw_round,
                    json.dumps([str(i) for i in event.eligible]),
                    json.dumps([str(i) for i in event.excluded_for_conflict]),
                    json.dumps([str(i) for i in event.already_on_team]),
-                   json.dumps([str(i) for i in event.inspectors]), event.timestamp.isoformat()))
+                   json.dumps([str(i) for i in event.inspectors]), event.timestamp.isoformat(),
+                   json.dumps([str(i) for i in event.declared_conflicts]),
+                   json.dumps(event.registry_conflicts, ensure_ascii=False)))
 
     # -- inspections ----------------------------------------------------------------------------------------
 

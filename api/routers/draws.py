@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AppDep, PrincipalDep, roles
 
@@ -23,10 +23,23 @@ class DrawIn(BaseModel):
     quota: int | None = None
 
 
+class ConflictIn(BaseModel):
+    """An inspector the registry excludes for a conflict of interest, and why (published with the draw)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inspector_id: UUID
+    reason: str = Field(max_length=1000)  # the domain bounds it further and refuses personal numbers
+
+
 class InspectorDrawIn(BaseModel):
+    """The pool is the one committed with the seed: the registry names only whom it excludes, and why. Unknown
+    fields are refused, not ignored, so a client still sending a pool (``inspector_ids``) learns it is not used."""
+
+    model_config = ConfigDict(extra="forbid")
+
     org_id: UUID
-    inspector_ids: list[UUID] | None = Field(default=None, max_length=1000)
-    conflicts: list[UUID] = Field(default_factory=list, max_length=1000)
+    conflicts: list[ConflictIn] = Field(default_factory=list, max_length=1000)
     count: int | None = None
 
 

@@ -35,7 +35,9 @@ from api.errors import status_of
 from api.request_bodies import bounded_form
 from api.routers.pages import CHINA, SECURITY_HEADERS, html, layout
 from domain.access import Principal
+from domain.draw import check_year
 from domain.errors import AuthenticationError, ForbiddenError, InvalidFieldError, NotFoundError, VledgerError
+from domain.people import hide_personal_numbers
 from domain.workdays import china_date
 
 router = APIRouter(tags=["inspector pages"])
@@ -189,8 +191,6 @@ ACTORS: dict[str, tuple[str, str]] = {"organization": ("组织", "organization")
                                       "volunteer": ("志愿者本人", "the volunteer"),
                                       "registry": ("登记管理机关", "the registry")}
 
-# An ID number (18 or 15 digits) or a mainland mobile number inside free text: hidden before the text is shown.
-_PERSONAL_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[0-9Xx]|\d{15}|1[3-9]\d{9})(?![0-9A-Za-z])")
 # Where the sign-in form may send the browser back to: a page of these, never another site.
 _NEXT = re.compile(r"/inspect(?:/(?:organizations|records)/[0-9A-Fa-f-]{36})?(?:\?[A-Za-z0-9=&_.%-]*)?")
 
@@ -215,10 +215,11 @@ def _e(value: Any) -> str:
 
 
 def _free(text: Any, lang: str) -> str:
-    """Escaped free text (a content, a reason, a finding's message) with personal numbers hidden."""
+    """Escaped free text (a content, a reason, a finding's message) with ID and mobile numbers hidden, however they
+    are spelled (``domain.people.find_personal_numbers``)."""
     if text is None or text == "":
         return "—"
-    return escape(_PERSONAL_NUMBER.sub(_t("hidden", lang), str(text)))
+    return escape(hide_personal_numbers(str(text), _t("hidden", lang)))
 
 
 def _time(at: str | None) -> str:
@@ -369,11 +370,17 @@ def logout(app: AppDep, lang: str = "zh") -> Response:
 
 
 def _int(value: str | None, field: str) -> int | None:
+    # ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses (a 500, not a 422).
     if value is None or value == "":
         return None
-    if not value.isdigit() or len(value) > 6:
+    if not (value.isascii() and value.isdigit()) or len(value) > 6:
         raise InvalidFieldError(field, "expected a whole number")
     return int(value)
+
+
+def _year(value: str | None) -> int | None:
+    year = _int(value, "year")
+    return None if year is None else check_year(year)  # year 0 or 99999 is a 422, not a date error
 
 
 def year_period(year: int, today: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -488,7 +495,7 @@ def targets_page(request: Request, app: AppDep, lang: str = "zh", year: str | No
     over the year so far (``TARGETS_PER_PAGE`` computed per page) and its inspection, if any."""
     lang = _lang(lang)
     return _serve(request, app, lang, "/inspect", lambda principal: render_targets(
-        app, principal, lang, year=_int(year, "year"), region=region or None, page=_int(page, "page") or 1))
+        app, principal, lang, year=_year(year), region=region or None, page=_int(page, "page") or 1))
 
 
 # -- an organization's pre-check ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from domain.certificate_request import (
 )
 from domain.errors import InvalidFieldError, NotFoundError
 from domain.inspector import ReadWhat
+from domain.record import service_day
 from domain.succession import holder_of
 from domain.volunteer import Volunteer
 from projections.base import hours_of
@@ -165,7 +166,6 @@ def records_in_period(row: dict[str, Any], service: list[dict[str, Any]]) -> dic
     counts on the day its activity started, as ``domain.certificate.summarize`` counts it)."""
     start = dt.date.fromisoformat(row["period_start"]) if row["period_start"] else None
     end = dt.date.fromisoformat(row["period_end"]) if row["period_end"] else None
-    chosen = [s for s in service
-              if (start is None or dt.datetime.fromisoformat(s["start_at"]).date() >= start)
-              and (end is None or dt.datetime.fromisoformat(s["start_at"]).date() <= end)]
+    days = [(s, service_day(dt.datetime.fromisoformat(s["start_at"]))) for s in service]  # China days, as summarize
+    chosen = [s for s, day in days if (start is None or day >= start) and (end is None or day <= end)]
     return {"count": len(chosen), "hours": str(hours_of(sum(s["centi_hours"] for s in chosen)))}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -13,7 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from api import qr
 from api.pdf import CertificateDocument, CitedActivity
 from api.usecases.base import UseCases
-from api.verification import LoggedCertificate, verify_code
+from api.verification import LoggedCertificate, parse_code, signing_key_of, verify_code
 from domain.access import Principal, check_acts_for, check_holder
 from domain.activity import Activity
 from domain.base import VledgerAggregate
@@ -27,6 +28,9 @@ from domain.verdicts import Verdict
 from domain.volunteer import Volunteer
 from domain.workdays import china_date
 from keys.keyring import KeyInfo
+from projections.verification_failures import RECORDED_VERDICTS
+
+log = logging.getLogger("vledger")
 
 
 class CertificateCases(UseCases):
@@ -166,8 +170,12 @@ class CertificateCases(UseCases):
 
     # -- verification -----------------------------------------------------------------------------------------
 
-    def verify(self, text: Any) -> Verdict:
-        """Verify a QR text or bare code against the keyring and the log (anyone may ask)."""
+    def verify(self, text: Any, *, record: bool = True) -> Verdict:
+        """Verify a QR text or bare code against the keyring and the log (anyone may ask).
+
+        An ``altered``, ``forged`` or ``revoked`` verdict that names an organization is counted in the record of
+        failed verifications (``projections.verification_failures``), unless ``record`` is False (the pre-check's
+        own re-verification, which is no verifier's)."""
         self.views.ensure_fresh()  # once per code; the lookup below then reads the views directly
         seen: list[LoggedCertificate] = []
 
@@ -183,7 +191,34 @@ class CertificateCases(UseCases):
             if verdict.trusted_by_log and not included:
                 # The issuance is in the event store but not provably in the signed tree: the log was altered.
                 verdict = replace(verdict, verdict="altered", reasons=(*verdict.reasons, "log_inclusion_failed"))
+        if record and verdict.verdict in RECORDED_VERDICTS:
+            self._count_failed_verification(text, verdict, seen[0].certificate if seen else None)
         return verdict
+
+    def _count_failed_verification(self, text: Any, verdict: Verdict, logged: Certificate | None) -> None:
+        """Count a failed verification against the organization it names: the logged certificate's organization
+        when its id is in the log, else the owner of the organization key whose signature verified (a well-signed
+        certificate that is not in the log), else none (an unknown key, a bad signature: anyone could have made
+        them). Kept: organization, China day, verdict, reason codes, the logged certificate's id — never the code,
+        nor anything else of the request. Counting is one upsert and never changes or fails the verdict."""
+        try:
+            if logged is not None:
+                org_id, certificate_id = logged.org_id, logged.id
+            elif verdict.verdict == "forged" and {"signature_valid", "not_in_log"} <= set(verdict.reasons):
+                # The signature verified a moment ago: find the key again (one parse, one signature check).
+                parsed = parse_code(text, self.settings.public_url)
+                key = None if isinstance(parsed, Verdict) else signing_key_of(parsed, self.keyring)
+                if key is None or key.purpose != "organization" or not key.owner:
+                    return
+                # Not the id the code claims: it is the signer's word only, and nothing the log holds.
+                org_id, certificate_id = UUID(key.owner), None
+            else:
+                return
+            self.verification_failures.add(org_id, china_date(self.clock()), verdict.verdict, verdict.reasons,
+                                           certificate_id)
+        except Exception as e:  # a verifier's answer must never depend on the count
+            # The error's class only: its message could quote the organization or the store's parameters.
+            log.warning("a failed verification was not counted (%s)", type(e).__name__)
 
     def _logged_certificate(self, certificate_id: UUID) -> LoggedCertificate | None:
         try:

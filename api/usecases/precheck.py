@@ -31,6 +31,7 @@ from domain.succession import holder_of
 from projections.base import hours_of
 from projections.certificate_requests import successors_of
 from projections.store import ViewCursor
+from projections.verification_failures import failure_totals
 
 if TYPE_CHECKING:
     from domain.verdicts import Verdict
@@ -71,7 +72,7 @@ class PrecheckCases(UseCases):
 
     if TYPE_CHECKING:
         # Use cases of CertificateCases: the pre-check verifies certificates as any verifier would.
-        def verify(self, text: Any) -> Verdict: ...
+        def verify(self, text: Any, *, record: bool = True) -> Verdict: ...
         def qr_text(self, code: str) -> str: ...
 
     def precheck_organization(self, principal: Principal, org_id: UUID, *, period_start: dt.date,
@@ -101,12 +102,16 @@ class PrecheckCases(UseCases):
                 "certificate_numbers": {str(c.id): c.number for c in data.certificates},
                 "computed_at": self.clock().isoformat(), "rules": self.precheck_rules.as_dict()}
 
-    def _failed_verifications(self, org_id: UUID, period_start: dt.date,
+    @staticmethod
+    def _failed_verifications(c: ViewCursor, org_id: UUID, period_start: dt.date,
                               period_end: dt.date) -> list[FailedVerification] | None:
-        """Failed verifications seen for the organization's certificates or keys. The service answers verifiers
-        without keeping what they asked (a verification is anonymous and reads nothing personal), so there is no
-        such record: None, and the row says it cannot be decided from the data."""
-        return None
+        """Failed verifications seen for the organization's certificates or key over the period (China days of
+        the verifications, not the certificates' issue dates): the counts that ``CertificateCases.verify`` keeps
+        (``projections.verification_failures`` — organization, day, verdict, reasons, logged certificate id;
+        nothing of the verifier or the code)."""
+        return [FailedVerification(verdict=t.verdict, reasons=t.reasons, count=t.count,
+                                   certificate_id=t.certificate_id)
+                for t in failure_totals(c, org_id, period_start, period_end)]
 
     def _precheck_facts(self, c: ViewCursor, org_id: UUID, period_start: dt.date,
                         period_end: dt.date) -> tuple[PrecheckInput, dict[UUID, str]]:
@@ -163,7 +168,8 @@ class PrecheckCases(UseCases):
             activities=activities, records=records, trainings=trainings, awards=awards, evaluations=evaluations,
             certificates=certificates,
             cited_records={UUID(r["id"]): self._record_facts(r, amendments) for r in cited_rows},
-            held_org_ids=held, failed_verifications=self._failed_verifications(org_id, period_start, period_end))
+            held_org_ids=held,
+            failed_verifications=self._failed_verifications(c, org_id, period_start, period_end))
         return data, {UUID(cert["id"]): cert["code"] for cert in certificate_rows}
 
     @staticmethod
@@ -191,7 +197,8 @@ class PrecheckCases(UseCases):
 
     def _reverified(self, data: PrecheckInput, codes: dict[UUID, str]) -> PrecheckInput:
         """Each certificate's own code verified through the system, as a school or employer would (the first
-        ``MAX_REVERIFIED``; the others are reported as not re-verified)."""
-        checked = [replace(cert, reverified=self.verify(self.qr_text(codes[cert.id])).verdict
+        ``MAX_REVERIFIED``; the others are reported as not re-verified). Not counted as failed verifications:
+        the pre-check is no verifier, and counting its own checks would grow the counts at every pre-check."""
+        checked = [replace(cert, reverified=self.verify(self.qr_text(codes[cert.id]), record=False).verdict
                            if n < MAX_REVERIFIED else None) for n, cert in enumerate(data.certificates)]
         return replace(data, certificates=tuple(checked))

@@ -44,7 +44,7 @@ class PublicChangeCases(UseCases):
         """For a code that verifies as issued through the log: the certificate (masked, as the log records it) and,
         per cited record changed since, each later version with its time, changed field names and hours before
         and after. Anything else is ``NoPublicChangesError``: a forged or altered code must not open records."""
-        verdict = self.verify(code)
+        verdict = self.verify(code, record=False)  # the verdict page already counted this code, if it failed
         if not verdict.trusted_by_log or verdict.certificate is None:
             raise NoPublicChangesError(
                 f"this code does not verify as a certificate issued through the log (verdict: {verdict.verdict}); "

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from domain.draw import (
     check_year,
     draw_inspectors,
     draw_targets,
+    eligible_inspectors,
     quota_status,
 )
 from domain.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError, VledgerError
@@ -60,6 +61,34 @@ def _region_overlaps(inspector_region: str | None, region: str) -> bool:
         return True
     mine, theirs = region_prefix(inspector_region), region_prefix(region)
     return mine.startswith(theirs) or theirs.startswith(mine)
+
+
+DECLARED_CONFLICT = "declared a conflict of interest with the organization"  # the statement itself is not published
+
+
+def _published_round(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``view_draw_inspectors`` row as the public reads it: who was drawn, from which pool, and every exclusion
+    with who made it and why (``by``: ``inspector`` for a declared conflict, ``registry`` for an asserted one, and
+    ``unrecorded`` for a round drawn before exclusions were explained)."""
+    declared = json.loads(row["declared_conflicts"])
+    asserted = json.loads(row["registry_conflicts"])
+    excluded = json.loads(row["excluded_for_conflict"])
+    explained = set(declared) | {c["inspector_id"] for c in asserted}
+    exclusions = sorted([*({"inspector_id": i, "by": "inspector", "reason": DECLARED_CONFLICT} for i in declared),
+                         *({"inspector_id": c["inspector_id"], "by": "registry", "reason": c["reason"]}
+                           for c in asserted),
+                         *({"inspector_id": i, "by": "unrecorded", "reason": None}
+                           for i in excluded if i not in explained)],
+                        key=lambda e: (e["inspector_id"], e["by"]))
+    return {"org_id": row["org_id"], "round": int(row["draw_round"]), "eligible": json.loads(row["eligible"]),
+            "excluded_for_conflict": excluded, "declared_conflicts": declared, "registry_conflicts": asserted,
+            "exclusions": exclusions, "already_on_team": json.loads(row["already_on_team"]),
+            "inspectors": json.loads(row["inspectors"]), "drawn_at": row["drawn_at"]}
+
+
+def _drawn_before(rounds: list[dict[str, Any]], this: dict[str, Any]) -> set[str]:
+    """The inspectors drawn for the same organization in the rounds before ``this`` (left out of its pool)."""
+    return {i for r in rounds if r["org_id"] == this["org_id"] and r["round"] < this["round"] for i in r["inspectors"]}
 
 
 def _inspection_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -153,10 +182,11 @@ class SpotCheckCases(UseCases):
                 raise ConflictError(f"region {region} already has a draw for {year}: its targets stand",
                                     code="draw_exists")
         candidates = self.target_candidates(region, year)
+        pool = self._serving_inspectors(region)
         self.ensure_inspection_key()
         rules = DrawRules(quota=DEFAULT_QUOTA if quota is None else quota)
         draw = Draw.publish_seed(now=self.clock(), actor=principal.actor, seed=seed, year=year, region=region,
-                                 candidates=candidates, rules=rules, seed_source=source)
+                                 candidates=candidates, inspector_pool=pool, rules=rules, seed_source=source)
         self.save_and_project(draw)
         log.info("draw seed published id=%s region=%s year=%s candidates=%d", draw.id, region, year, len(candidates))
         return self.get_draw(draw.id)
@@ -170,46 +200,48 @@ class SpotCheckCases(UseCases):
         self.save_and_project(draw)
         return self.get_draw(draw.id)
 
+    def _serving_inspectors(self, region: str) -> list[UUID]:
+        """Every appointed inspector serving ``region`` now (no region, or one containing it or inside it)."""
+        with self.read() as c:
+            appointed = c.execute("SELECT id, region_code FROM view_inspectors").fetchall()
+        return sorted((UUID(r["id"]) for r in appointed if _region_overlaps(r["region_code"], region)), key=str)
+
     def draw_inspectors_for(self, principal: Principal, draw_id: UUID, org_id: UUID, *,
-                            inspector_ids: Sequence[UUID] | None = None, conflicts: Iterable[UUID] = (),
-                            count: int | None = None) -> dict[str, Any]:
-        """Draw the inspectors of one target from the draw's seed: round 1 the team (two unless told), later
-        rounds replacements (one unless told). Offered: ``inspector_ids``, or every appointed inspector serving
-        the draw's region. Never drawn: those in ``conflicts``, those who declared a conflict of interest on any
-        inspection of this organization, and those drawn in an earlier round for it."""
+                            conflicts: Iterable[Mapping[str, Any]] = (), count: int | None = None) -> dict[str, Any]:
+        """Draw the inspectors of one target from the draw's seed and the inspector pool committed with it: round 1
+        the team (two unless told), later rounds replacements (one unless told). Never drawn, and each on the
+        round's public record: those who declared a conflict of interest on any inspection of this organization,
+        those the registry excludes in ``conflicts`` (each ``{inspector_id, reason}``), and those drawn in an
+        earlier round for it. A draw published before pools were committed draws, as then, from every appointed
+        inspector serving its region now."""
         check_registry(principal)
         draw = self.load(Draw, draw_id, "draw")
         draw.target(org_id)
+        try:
+            asserted = [(UUID(str(item["inspector_id"])), str(item.get("reason") or "")) for item in conflicts]
+        except (KeyError, ValueError):
+            raise InvalidFieldError("conflicts", "expected {inspector_id, reason} for each exclusion") from None
         with self.read() as c:
-            appointed = {r["id"]: r["region_code"] for r in c.execute(
-                "SELECT id, region_code FROM view_inspectors").fetchall()}
-            declared = {r["inspector_id"] for r in c.execute(
+            declared = [UUID(r["inspector_id"]) for r in c.execute(
                 "SELECT inspector_id FROM view_inspection_members WHERE org_id = ? AND conflict = 1",
-                (str(org_id),)).fetchall()}
-        if inspector_ids is None:
-            offered = [UUID(i) for i, region in appointed.items() if _region_overlaps(region, draw.region)]
-        else:
-            offered = list(dict.fromkeys(inspector_ids))
-            unknown = [str(i) for i in offered if str(i) not in appointed]
-            if unknown:
-                raise InvalidFieldError("inspector_ids", f"not appointed inspectors: {', '.join(unknown)}",
-                                        code="unknown_inspector")
-        pairs = [(UUID(str(i)), org_id) for i in conflicts] + [(UUID(i), org_id) for i in sorted(declared)]
-        earlier = {i for org, _, team in draw.inspector_rounds if org == org_id for i in team}
+                (str(org_id),)).fetchall()]
+        legacy = self._serving_inspectors(draw.region) if draw.inspector_pool is None else None
         draw_round = draw.rounds_for(org_id) + 1
         wanted = count if count is not None else (MIN_INSPECTORS if draw_round == 1 else 1)
         self.ensure_inspection_key()
-        drawn = draw.draw_inspectors(now=self.clock(), actor=principal.actor, org_id=org_id, inspectors=offered,
-                                     conflicts=pairs, count=wanted, exclude=earlier)
+        drawn = draw.draw_inspectors(now=self.clock(), actor=principal.actor, org_id=org_id, declared=declared,
+                                     registry_conflicts=asserted, count=wanted, legacy_pool=legacy)
         self.save_and_project(draw)
         return {"draw_id": str(draw.id), "org_id": str(org_id), "round": draw_round,
                 "inspectors": [str(i) for i in drawn]}
 
     def get_draw(self, draw_id: UUID) -> dict[str, Any]:
         """A draw as published (一公开): the seed, the algorithm and its rules, the candidate list (organizations'
-        ids, regions, kinds and counts: nothing personal), the targets with their reasons and the inspector
-        rounds (ids and the pools they were drawn from) — and whether re-running the published algorithm on that
-        published data gives exactly the recorded targets and inspectors (``reproduced``)."""
+        ids, regions, kinds and counts: nothing personal), the inspector pool committed with the seed, the targets
+        with their reasons and the inspector rounds (ids, the pools they were drawn from, and who was excluded by
+        whom and why) — and whether re-running the published algorithm on that published data gives exactly the
+        recorded targets and inspectors (``reproduced``). ``pool_recorded`` is false for a draw published before
+        pools were committed: its rounds re-run from the pools the registry supplied, which proves less."""
         with self.read() as c:
             row = c.execute("SELECT * FROM view_draws WHERE id = ?", (str(draw_id),)).fetchone()
             if row is None:
@@ -223,16 +255,15 @@ class SpotCheckCases(UseCases):
                 "SELECT id, name FROM view_organizations WHERE id IN ({marks})", named)}
         rules = json.loads(row["rules"])
         seed = bytes.fromhex(row["seed_hex"])
-        published = [{"org_id": r["org_id"], "round": int(r["draw_round"]), "eligible": json.loads(r["eligible"]),
-                      "excluded_for_conflict": json.loads(r["excluded_for_conflict"]),
-                      "already_on_team": json.loads(r["already_on_team"]),
-                      "inspectors": json.loads(r["inspectors"]), "drawn_at": r["drawn_at"]} for r in rounds]
+        pool: list[str] | None = None if row["inspector_pool"] is None else json.loads(row["inspector_pool"])
+        published = [_published_round(r) for r in rounds]
         reproduced = targets is not None and self._reproduces(row, candidates, rules, targets) and all(
-            self._round_reproduces(seed, r) for r in published)
+            self._round_reproduces(seed, r, pool, _drawn_before(published, r)) for r in published)
         return {"id": row["id"], "algorithm": row["algorithm"], "region": row["region"], "year": int(row["year"]),
                 "seed_hex": row["seed_hex"], "seed_source": row["seed_source"], "rules": rules,
                 "candidates_digest": row["candidates_digest"], "candidate_count": int(row["candidate_count"]),
-                "candidates": candidates, "published_at": row["published_at"], "drawn_at": row["drawn_at"],
+                "candidates": candidates, "inspector_pool": pool, "pool_recorded": pool is not None,
+                "published_at": row["published_at"], "drawn_at": row["drawn_at"],
                 "targets": targets, "shortfall": row["shortfall"], "inspector_rounds": published,
                 "names": names, "reproduced": reproduced}
 
@@ -250,12 +281,30 @@ class SpotCheckCases(UseCases):
         return [t.as_dict() for t in again.targets] == targets
 
     @staticmethod
-    def _round_reproduces(seed: bytes, published: dict[str, Any]) -> bool:
+    def _round_reproduces(seed: bytes, published: dict[str, Any], pool: list[str] | None,
+                          earlier: set[str]) -> bool:
+        """One round re-run. With a committed pool: the round's pool is the committed one minus the recorded
+        exclusions (each in the pool, each registry one with a reason) minus those drawn for the organization in
+        earlier rounds — whatever pool the round itself lists. Without one: the pool the round lists."""
         try:
-            again = draw_inspectors([UUID(i) for i in published["eligible"]], seed=seed,
-                                    org_id=UUID(published["org_id"]), count=len(published["inspectors"]),
+            org_id = UUID(published["org_id"])
+            if pool is None:
+                eligible = [UUID(i) for i in published["eligible"]]
+            else:
+                declared = set(published["declared_conflicts"])
+                asserted = {c["inspector_id"] for c in published["registry_conflicts"] if str(c["reason"]).strip()}
+                excluded = declared | asserted
+                if (len(asserted) != len(published["registry_conflicts"]) or not excluded <= set(pool)
+                        or sorted(excluded) != sorted(published["excluded_for_conflict"])):
+                    return False
+                eligible = eligible_inspectors([UUID(i) for i in pool], org_id=org_id,
+                                               conflicts=[(UUID(i), org_id) for i in excluded],
+                                               exclude=[UUID(i) for i in earlier])
+                if [str(i) for i in eligible] != published["eligible"]:
+                    return False
+            again = draw_inspectors(eligible, seed=seed, org_id=org_id, count=len(published["inspectors"]),
                                     draw_round=published["round"])
-        except (VledgerError, ValueError):
+        except (VledgerError, KeyError, TypeError, ValueError):
             return False
         return [str(i) for i in again] == published["inspectors"]
 

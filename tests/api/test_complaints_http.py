@@ -52,6 +52,24 @@ def test_the_public_files_without_a_token_and_a_volunteer_with_theirs(world: Wor
     assert by_number["filed_by"] == "public"
 
 
+NUMBERS_AS_TYPED = ["+8613912340000", "139-1234-0000", "139 1234 0000", "１３９１２３４００００", "+86 139.1234.0000",
+                    "110105491231002", "110105 19491231 002X"]
+
+
+def test_a_number_however_it_is_typed_is_refused_and_ordinary_numbers_are_not(world: World) -> None:
+    """Spaces, hyphens, dots, full-width digits, a +86 prefix and 15-digit first-generation IDs: all refused, the
+    number never in the answer and nothing written; dates, hours and certificate numbers pass."""
+    before = world.app.recorder.max_notification_id()
+    for number in NUMBERS_AS_TYPED:
+        response = file(world, text=f"请联系 {number} 核实证明")
+        error = assert_error_body(response, 422)
+        assert error["code"] == "personal_number_in_text" and error["message"].startswith("text:")
+        assert number not in response.text and "0000" not in response.text and "1002" not in response.text
+    assert world.app.recorder.max_notification_id() == before
+    ordinary = f"2026-05-01 09:30 的活动，证明 {world.certificate['number']} 记 3.5 小时，实际不到 1 小时"
+    assert created(file(world, text=ordinary))["filed_by"] == "public"
+
+
 def test_other_tokens_do_not_file_and_a_bad_token_is_not_anonymous(world: World) -> None:
     before = world.app.recorder.max_notification_id()
     inspector = appoint(world, "王督查")

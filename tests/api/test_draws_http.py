@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from domain.draw import Draw, DrawRules
+from domain.workdays import china_date
 from tests.api.http_world import World, assert_error_body, bearer, created
 from tests.api.test_inspections_http import (  # noqa: F401  (fixtures)
     REGION,
@@ -205,18 +207,23 @@ def test_inspectors_are_drawn_without_conflicts_and_the_drawn_check_counts_for_t
     published = created(publish(world, quota=3))
     draw(world, published["id"])
 
+    assert published["inspector_pool"] == sorted(i.id for i in team) and published["pool_recorded"] is True
+
     conflicted = team[0]
     response = world.client.post(f"/api/v1/draws/{published['id']}/inspectors", headers=bearer(world.registry_token),
-                                 json={"org_id": complained["id"], "conflicts": [conflicted.id]})
+                                 json={"org_id": complained["id"],
+                                       "conflicts": [{"inspector_id": conflicted.id, "reason": "配偶在该组织任职"}]})
     assert response.status_code == 201, response.text
     drawn = response.json()["inspectors"]
     assert len(drawn) == 2 and conflicted.id not in drawn
     public = world.client.get(f"/api/v1/draws/{published['id']}").json()
     (round_one,) = public["inspector_rounds"]
     assert round_one["excluded_for_conflict"] == [conflicted.id] and round_one["inspectors"] == drawn
-    assert set(round_one["eligible"]) == {i.id for i in team} - {conflicted.id}
-    assert shuffle_prefix(bytes.fromhex(public["seed_hex"]), ["inspectors", complained["id"], "1"],
-                          round_one["eligible"], 2) == drawn
+    assert round_one["exclusions"] == [{"inspector_id": conflicted.id, "by": "registry", "reason": "配偶在该组织任职"}]
+    # Re-run from what was committed with the seed, not from the pool the round lists.
+    pool = sorted(set(public["inspector_pool"]) - {conflicted.id})
+    assert round_one["eligible"] == pool
+    assert shuffle_prefix(bytes.fromhex(public["seed_hex"]), ["inspectors", complained["id"], "1"], pool, 2) == drawn
     assert public["reproduced"] is True
 
     # A drawn check has the drawn team; another team is refused.
@@ -268,4 +275,129 @@ def test_a_recused_drawn_inspector_is_replaced_by_a_later_round(world: World,
     step(world, iid, "conflict-declarations", by_id[second["inspectors"][0]].headers, {"conflict": False})
     started = step(world, iid, "on-site", by_id[staying].headers, {"credentials_shown": True})
     assert {m["id"] for m in started["team"] if m["present"]} == {staying, second["inspectors"][0]}
-    assert world.client.get(f"/api/v1/draws/{published['id']}").json()["reproduced"] is True
+    public = world.client.get(f"/api/v1/draws/{published['id']}").json()
+    assert public["reproduced"] is True
+    round_two = public["inspector_rounds"][1]
+    # The recusal is on the public record as the inspector's own, without the statement (it stays with inspectors).
+    assert round_two["exclusions"] == [{"inspector_id": recused, "by": "inspector",
+                                        "reason": "declared a conflict of interest with the organization"}]
+    assert "曾任该组织顾问" not in str(public)
+    pool = sorted(set(public["inspector_pool"]) - {recused} - set(first["inspectors"]))
+    assert round_two["eligible"] == pool and set(round_two["already_on_team"]) == set(first["inspectors"])
+    assert shuffle_prefix(bytes.fromhex(public["seed_hex"]), ["inspectors", target, "2"], pool, 1) == \
+        second["inspectors"]
+
+
+def draw_team(world: World, draw_id: str, body: dict[str, Any]) -> Any:
+    return world.client.post(f"/api/v1/draws/{draw_id}/inspectors", headers=bearer(world.registry_token), json=body)
+
+
+def test_the_pool_is_fixed_when_the_seed_is_published(world: World, region_orgs: list[dict[str, Any]]) -> None:
+    """An inspector appointed after the seed is never drawn for that draw, however many rounds are drawn: the
+    registry cannot add the inspectors it wants once it knows the seed."""
+    early = [appoint(world, name) for name in ("王督查", "李检查", "赵核查")]
+    published = created(publish(world, quota=1))
+    late = [appoint(world, name) for name in ("钱审查", "孙督导", "周检查", "吴核查")]
+    target = draw(world, published["id"])["targets"][0]["org_id"]
+    team = created(draw_team(world, published["id"], {"org_id": target}))["inspectors"]
+    spare = created(draw_team(world, published["id"], {"org_id": target}))["inspectors"]
+    assert set(team) | set(spare) == {i.id for i in early}  # the whole committed pool, and nobody else
+    error = assert_error_body(draw_team(world, published["id"], {"org_id": target}), 422)
+    assert error["code"] == "too_few_inspectors"  # four appointed since, none of them drawable
+    public = world.client.get(f"/api/v1/draws/{published['id']}").json()
+    assert public["inspector_pool"] == sorted(i.id for i in early)
+    assert not {i.id for i in late} & {i for r in public["inspector_rounds"] for i in r["inspectors"]}
+    assert public["reproduced"] is True
+
+
+def test_the_registry_cannot_name_or_shrink_the_pool(world: World, region_orgs: list[dict[str, Any]]) -> None:
+    """Knowing the seed, the registry used to offer whichever pool gave the team it wanted: now a pool in the body
+    is refused, and an exclusion of anyone outside the committed pool too."""
+    team = [appoint(world, name) for name in ("王督查", "李检查", "赵核查", "钱审查", "孙督导")]
+    published = created(publish(world, quota=1))
+    outsider = appoint(world, "外来督查")
+    target = draw(world, published["id"])["targets"][0]["org_id"]
+    chosen = [team[0].id, team[1].id]
+    error = assert_error_body(draw_team(world, published["id"], {"org_id": target, "inspector_ids": chosen}), 422)
+    assert error["code"] == "invalid_request" and "inspector_ids" in error["message"]
+    error = assert_error_body(draw_team(world, published["id"], {
+        "org_id": target, "conflicts": [{"inspector_id": outsider.id, "reason": "曾任该组织顾问"}]}), 422)
+    assert error["code"] == "not_in_pool"
+    public = world.client.get(f"/api/v1/draws/{published['id']}").json()
+    assert public["inspector_rounds"] == []  # nothing drawn by a refused request
+    drawn = created(draw_team(world, published["id"], {"org_id": target}))["inspectors"]
+    assert drawn == shuffle_prefix(bytes.fromhex(public["seed_hex"]), ["inspectors", target, "1"],
+                                   [i.id for i in team], 2)
+
+
+@pytest.mark.parametrize("conflict", [{}, {"reason": ""}, {"reason": "   "}, {"reason": None},
+                                      {"reason": "理" * 201}])
+def test_a_registry_exclusion_without_a_reason_is_refused(world: World, region_orgs: list[dict[str, Any]],
+                                                          conflict: dict[str, Any]) -> None:
+    team = [appoint(world, name) for name in ("王督查", "李检查", "赵核查")]
+    published = created(publish(world, quota=1))
+    target = draw(world, published["id"])["targets"][0]["org_id"]
+    assert_error_body(draw_team(world, published["id"], {
+        "org_id": target, "conflicts": [{"inspector_id": team[0].id, **conflict}]}), 422)
+    assert world.client.get(f"/api/v1/draws/{published['id']}").json()["inspector_rounds"] == []
+
+
+def test_a_registry_exclusion_reason_with_a_personal_number_is_refused_without_repeating_it(
+        world: World, region_orgs: list[dict[str, Any]]) -> None:
+    team = [appoint(world, name) for name in ("王督查", "李检查", "赵核查")]
+    published = created(publish(world, quota=1))
+    target = draw(world, published["id"])["targets"][0]["org_id"]
+    phone = "13912345678"
+    response = draw_team(world, published["id"], {
+        "org_id": target, "conflicts": [{"inspector_id": team[0].id, "reason": f"与负责人（{phone}）系亲属"}]})
+    error = assert_error_body(response, 422)
+    assert error["code"] == "personal_number_in_text" and phone not in response.text
+
+
+def test_every_exclusion_is_public_with_who_made_it_and_why(world: World,
+                                                             region_orgs: list[dict[str, Any]]) -> None:
+    """一公开: anyone reads who was left out of a round and why; the round re-runs from the committed pool minus
+    exactly those exclusions."""
+    team = [appoint(world, name) for name in ("王督查", "李检查", "赵核查", "钱审查", "孙督导")]
+    published = created(publish(world, quota=1))
+    target = draw(world, published["id"])["targets"][0]["org_id"]
+    excluded = sorted([team[1].id, team[3].id])
+    reasons = {team[1].id: "曾任该组织理事", team[3].id: "近亲属为该组织专职工作人员"}
+    drawn = created(draw_team(world, published["id"], {
+        "org_id": target, "conflicts": [{"inspector_id": i, "reason": reasons[i]} for i in excluded]}))["inspectors"]
+    public = world.client.get(f"/api/v1/draws/{published['id']}")  # no token
+    assert public.status_code == 200
+    (round_one,) = public.json()["inspector_rounds"]
+    assert round_one["exclusions"] == [{"inspector_id": i, "by": "registry", "reason": reasons[i]} for i in excluded]
+    assert round_one["registry_conflicts"] == [{"inspector_id": i, "reason": reasons[i]} for i in excluded]
+    pool = sorted(set(public.json()["inspector_pool"]) - set(excluded))
+    assert round_one["eligible"] == pool and not set(drawn) & set(excluded)
+    assert shuffle_prefix(bytes.fromhex(public.json()["seed_hex"]), ["inspectors", target, "1"], pool, 2) == drawn
+    assert public.json()["reproduced"] is True
+
+
+def test_a_draw_published_before_pools_were_committed_still_draws_and_says_so(
+        world: World, region_orgs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An instance upgraded from before: its version 1 seed event (no pool) is upcast on reading; its rounds draw,
+    as then, from every inspector serving the region when drawn, and the published draw says no pool was recorded."""
+    app = world.app
+    year = china_date(app.clock()).year
+    seed_draw = Draw.publish_seed(now=app.clock(), actor="registry:registry", seed=bytes(range(32)), year=year,
+                                  region=REGION, candidates=app.target_candidates(REGION, year), inspector_pool=[],
+                                  rules=DrawRules(quota=1), seed_source="摇号")
+    (event,) = seed_draw.collect_events()
+    monkeypatch.setattr(type(event), "class_version", 1)  # stored as the previous release did
+    del event.__dict__["inspector_pool"]
+    app.ensure_inspection_key()
+    app.save(event)
+    monkeypatch.undo()
+    app.views.catch_up()
+    draw_id = str(seed_draw.id)
+    team = [appoint(world, name) for name in ("王督查", "李检查", "赵核查")]  # after the seed: drawable here
+    target = draw(world, draw_id)["targets"][0]["org_id"]
+    drawn = created(draw_team(world, draw_id, {"org_id": target}))["inspectors"]
+    assert set(drawn) <= {i.id for i in team}
+    public = world.client.get(f"/api/v1/draws/{draw_id}").json()
+    assert public["pool_recorded"] is False and public["inspector_pool"] is None
+    assert public["inspector_rounds"][0]["eligible"] == sorted(i.id for i in team)
+    assert public["reproduced"] is True

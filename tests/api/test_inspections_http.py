@@ -362,6 +362,35 @@ def test_bad_bodies_are_422_with_a_message(world: World, inspectors: list[Inspec
                                         json={"result": "优秀", "reason": "x"}), 422)
 
 
+def test_a_finding_or_opinion_with_an_id_or_phone_number_is_refused_and_never_reaches_the_form(
+        world: World, inspectors: list[Inspector]) -> None:
+    """The form PDF and the inspection's JSON reach the inspected organization: their texts are refused at the
+    source when they carry a number, whatever its spelling, with the field named and the number not repeated."""
+    i1, i2, _ = inspectors
+    iid = on_site(world, [i1, i2])
+    phone, old_id = "+86 139-1234-0000", "110105491231002"
+    refused = [("findings", {"row_id": "basic_info", "problem": f"联系人电话 {phone} 未登记"}, "problem", phone),
+               ("findings", {"row_id": "basic_info", "problem": "联系方式缺失", "remark": f"见证件{old_id}"},
+                "remark", old_id),
+               ("findings", {"row_id": "other", "other_text": "联系人１３９ １２３４ ００００", "problem": "其他"},
+                "other_text", "１３９ １２３４ ００００"),
+               ("opinion", {"opinion": "有异议，请致电13912340000", "name": "张会长"}, "opinion", "13912340000")]
+    before = written(world)
+    for path, body, field, number in refused:
+        response = world.client.post(f"/api/v1/inspections/{iid}/{path}", headers=i1.headers, json=body)
+        error = assert_error_body(response, 422)
+        assert error["code"] == "personal_number_in_text" and error["message"].startswith(f"{field}:")
+        assert number not in response.text and "0000" not in response.text and "1002" not in response.text
+    assert written(world) == before  # nothing of them is kept
+    step(world, iid, "findings", i1.headers, status=201,
+         body={"row_id": "basic_info", "problem": "联系方式缺失", "remark": "2026-05-01 09:30 现场核对，共 3.5 小时"})
+    step(world, iid, "opinion", i1.headers, {"opinion": "无异议", "name": "张会长"})
+    shown = world.client.get(f"/api/v1/inspections/{iid}", headers=world.as_org())
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["findings"][0]["remark"] == "2026-05-01 09:30 现场核对，共 3.5 小时"
+    assert "13912340000" not in shown.text and old_id not in shown.text
+
+
 def test_the_precheck_route_is_for_inspectors_and_the_registry(world: World, inspectors: list[Inspector]) -> None:
     path = f"/api/v1/organizations/{world.org_id}/precheck?period_start=2026-01-01&period_end=2026-05-31"
     answer = world.client.get(path, headers=inspectors[0].headers)

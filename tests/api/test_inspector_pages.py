@@ -357,7 +357,31 @@ def test_the_pre_check_page_refuses_a_bad_period_with_a_page(inspected: Inspecte
     assert 'id="message"' in page(client, "/inspect/organizations/00000000-0000-0000-0000-000000000000", 404)
 
 
+@pytest.mark.parametrize("query", ["year=0", "year=99999", "year=²", "year=２０２６", "page=٣", "page=-1"])
+def test_the_targets_page_refuses_a_bad_year_or_page_with_a_page(inspected: Inspected, query: str) -> None:
+    """Found in review: year 0 reached ``dt.date`` and "²" passed ``str.isdigit`` — both were a 500."""
+    assert 'id="message"' in page(signed_in(inspected), f"/inspect?{query}", 422)
+
+
 # -- a record's history ------------------------------------------------------------------------------------------
+
+
+def test_the_record_timeline_hides_numbers_however_they_are_typed_and_keeps_ordinary_ones(
+        inspected: Inspected) -> None:
+    """One reading with the complaints (domain.people): +86, separators, full-width digits, 15-digit IDs."""
+    world = inspected.world
+    as_bad = bearer(inspected.bad["token"])
+    typed = ["+8613912340001", "139-1234-0002", "139 1234 0003", "１３９１２３４０００４", "110105491231002"]
+    activity = created(world.client.post(f"/api/v1/organizations/{inspected.bad['id']}/activities", headers=as_bad,
+                                         json=activity_body(start="2026-03-09T09:00:00+08:00",
+                                                            end="2026-03-09T12:00:00+08:00")))
+    content = "陪伴老人；联系 " + "、".join(typed) + "；2026-03-09 09:00 起 3.5 小时"
+    record = created(world.client.post(f"/api/v1/activities/{activity['id']}/records", headers=as_bad, json={
+        "volunteer_id": inspected.volunteer_id, "hours": "3", "content": content}))
+    body = page(signed_in(inspected), f"/inspect/records/{record['id']}")
+    assert "联系 " + "、".join(["［已隐去］"] * len(typed)) + "；2026-03-09 09:00 起 3.5 小时" in body
+    for number in typed:
+        assert number not in body and number[-4:] + "；" not in body and number[-4:] + "、" not in body
 
 
 def test_the_record_timeline_says_who_when_what_why_the_signature_and_the_certificates(inspected: Inspected) -> None:

@@ -490,3 +490,20 @@ def test_a_csv_sent_as_the_raw_body_is_answered_too(world: World, codes: Codes) 
     too_large = world.client.post("/verify/batch.csv", content=b"A" * (1024 * 1024 + 1),
                                   headers={"Content-Type": "text/csv"})
     assert too_large.status_code == 413
+
+
+def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded() -> None:
+    """A small file can announce a huge image (a decompression bomb): the header's size is checked first."""
+    import io
+
+    from PIL import Image
+
+    from api import photos
+    from domain.errors import InvalidFieldError
+
+    buffer = io.BytesIO()
+    Image.new("1", (7000, 6000), 1).save(buffer, format="PNG")  # 42 million pixels in a few kB
+    assert len(buffer.getvalue()) < photos.MAX_PHOTO_BYTES
+    with pytest.raises(InvalidFieldError) as refused:
+        photos.decode_qr_image(buffer.getvalue())
+    assert refused.value.code == "photo_too_large"

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from stdnum.cn import ric
 
 from api.application import VledgerApplication
-from api.demo import COUNTY, DRAW_SEED_HEX, KEY_DIRECTORY_FILE, ORGS, PLANTED_ROWS
+from api.demo import COUNTY, DRAW_SEED_HEX, KEY_DIRECTORY_FILE, ORGS, PLANTED_NOTES, PLANTED_ROWS, PROBLEM_ROWS
 from api.http import create_app
 from api.offline import root_verifier_of, verify_offline
 from api.settings import Settings
@@ -246,13 +246,15 @@ def test_the_precheck_finds_each_planted_violation_with_its_evidence(demo: Demo)
     with opened(data_dir) as app:
         report = _precheck(app, data_dir, "planted")
     rows = {r["id"]: r for r in report["rows"]}
-    assert set(report["problem_rows"]) == set(PLANTED_ROWS.values())
-    assert report["suggested_result"] == "予以处罚"  # a fee-charging tour under the name of volunteering: §七(一)3
+    assert set(report["problem_rows"]) == set(PROBLEM_ROWS)
+    # The fee-charging tour is an order to correct (not volunteering); profit from it is for the accounts on site.
+    assert report["suggested_result"] == "责令改正"
     for code, row_id in PLANTED_ROWS.items():
         row = rows[row_id]
-        assert row["status"] == "problem", code
+        noted = code in PLANTED_NOTES
+        assert row["status"] == ("not_computable" if noted else "problem"), code
         finding = next((f for f in row["findings"] if f["code"] == code), None)
-        assert finding is not None and finding["problem"], (code, row["findings"])
+        assert finding is not None and finding["problem"] is not noted, (code, row["findings"])
         for kind in ("records", "activities", "certificates", "volunteers"):
             if kind in planted[code]:
                 assert set(finding[kind[:-1] + "_ids" if kind != "activities" else "activity_ids"]) == set(
@@ -269,11 +271,12 @@ def test_the_inspection_of_the_planted_organization_carries_every_finding_into_t
         registry = app.authenticate((data_dir / "admin.token").read_text(encoding="utf-8").strip())
         shown = app.get_inspection(registry, UUID(inspection["id"]))
         aggregate = app.load(Inspection, UUID(inspection["id"]), "inspection")
-    assert shown["stage"] == "closed" and shown["result"] == shown["suggested_result"] == "予以处罚"
+    assert shown["stage"] == "rectifying" and shown["result"] == shown["suggested_result"] == "责令改正"
+    assert shown["rectification_deadline"]
     assert aggregate.opinion and aggregate.representative and aggregate.decision_reason
     findings = {f["row_id"]: f for f in shown["findings"] if not f["withdrawn"]}
-    assert set(findings) == set(PLANTED_ROWS.values())
-    for code, row_id in PLANTED_ROWS.items():
+    assert set(findings) == set(PROBLEM_ROWS)
+    for code, row_id in ((c, r) for c, r in PLANTED_ROWS.items() if c not in PLANTED_NOTES):
         refs = {e["ref"] for e in findings[row_id]["evidence"]}
         wanted = {i for kind in ("records", "activities", "certificates", "volunteers")
                   for i in planted[code].get(kind, [])}
@@ -283,8 +286,8 @@ def test_the_inspection_of_the_planted_organization_carries_every_finding_into_t
     assert len(team) == 2 and all(m["conflict"] is False and m["present"] for m in team.values())
     assert demo_state["draw"]["conflict"]["inspector_id"] not in team
     # The printed form URL gives the filled form to an inspector whose token the demo kept.
-    url = printed(output, f"on-site form of {next(o.name for o in ORGS if o.key == 'planted')} (予以处罚, "
-                          f"{len(set(PLANTED_ROWS.values()))} rows with findings):")
+    url = printed(output, f"on-site form of {next(o.name for o in ORGS if o.key == 'planted')} (责令改正, "
+                          f"{len(PROBLEM_ROWS)} rows with findings):")
     assert url.endswith(f"/api/v1/inspections/{inspection['id']}/form.pdf")
     index = int(re.search(r"inspectors\[(\d+)\]\.token", output).group(1))  # type: ignore[union-attr]
     require_pdf_tools("pdftotext")
@@ -294,7 +297,7 @@ def test_the_inspection_of_the_planted_organization_carries_every_finding_into_t
     assert form.status_code == 200, form.text
     text = subprocess.run(["pdftotext", "-", "-"], input=form.content, capture_output=True, check=True).stdout
     words = re.sub(r"\s+", "", text.decode("utf-8"))
-    assert "予以处罚" in words and "韩立军" in words
+    assert "责令改正" in words and "韩立军" in words
 
 
 def test_the_clean_organization_has_no_problem_and_passed_with_no_finding(demo: Demo) -> None:

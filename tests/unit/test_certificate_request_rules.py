@@ -157,3 +157,14 @@ def test_who_reads_a_request(principal: Principal, allowed: bool) -> None:
     else:
         with pytest.raises(ForbiddenError):
             check_request_reader(principal, SUCCESSOR, ORG, VOLUNTEER)
+
+
+def test_the_requests_preview_counts_a_record_on_its_china_day_as_the_certificate_will() -> None:
+    """Found in review: 23:30 UTC on 1 March is 2 March in China; a certificate for a period ending 1 March leaves
+    that record out (domain.certificate.summarize uses service_day), so the preview must too."""
+    from api.usecases.certificate_requests import records_in_period
+
+    row = {"period_start": "2026-03-01", "period_end": "2026-03-01"}
+    late_evening_utc = {"start_at": "2026-03-01T23:30:00+00:00", "centi_hours": 200}
+    morning_china = {"start_at": "2026-03-01T09:00:00+08:00", "centi_hours": 300}
+    assert records_in_period(row, [late_evening_utc, morning_china]) == {"count": 1, "hours": "3.00"}

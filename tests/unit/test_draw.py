@@ -307,9 +307,11 @@ def test_a_replacement_round_draws_from_those_not_on_the_team() -> None:
 # -- the Draw aggregate: commit, then draw ----------------------------------------------------------------------
 
 
-def published(candidates: list[TargetFacts], rules: DrawRules | None = None) -> Draw:
+def published(candidates: list[TargetFacts], rules: DrawRules | None = None,
+              pool: list[UUID] | None = None) -> Draw:
     draw = Draw.publish_seed(now=NOW, actor=ACTOR, seed=SEED, year=2026, region=REGION, candidates=candidates,
-                             rules=rules, seed_source="摇号 witnessed by the notary")
+                             inspector_pool=INSPECTORS if pool is None else pool, rules=rules,
+                             seed_source="摇号 witnessed by the notary")
     return draw
 
 
@@ -394,23 +396,148 @@ def test_only_the_inspection_authority_makes_a_draw() -> None:
         event.mutate(None)
 
 
-def test_the_inspectors_of_a_target_are_drawn_and_recorded_on_the_draw() -> None:
+def drawn_with_target(pool: list[UUID] | None = None) -> Draw:
+    """A draw whose seed (with its inspector pool) and targets are on the record; organization 30 is a target."""
     candidates = [*plain(20), facts(30, complaints=1)]
-    draw = published(candidates)
+    draw = published(candidates, pool=pool)
     draw.collect_events()
     draw.draw_targets(now=LATER, actor=ACTOR, candidates=candidates)
-    team = draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30), inspectors=INSPECTORS,
-                                conflicts=[(INSPECTORS[0], org(30))])
-    assert team == draw_inspectors(INSPECTORS, seed=SEED, org_id=org(30), conflicts=[(INSPECTORS[0], org(30))])
-    events = draw.collect_events()
-    event = events[-1]
+    draw.collect_events()
+    return draw
+
+
+def test_the_inspector_pool_is_committed_with_the_seed_sorted_and_once_each() -> None:
+    """Commit, then draw: the pool is fixed before anyone knows the seed."""
+    draw = published(plain(5), pool=[*reversed(INSPECTORS), INSPECTORS[3]])
+    (event,) = draw.collect_events()
+    assert isinstance(event, Draw.DrawSeedPublished)
+    assert event.inspector_pool == INSPECTORS and draw.inspector_pool == tuple(INSPECTORS)
+
+
+def test_the_inspectors_of_a_target_are_drawn_from_the_committed_pool_and_recorded_on_the_draw() -> None:
+    draw = drawn_with_target()
+    reason = "曾在该组织兼任财务"
+    team = draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30), declared=[INSPECTORS[1]],
+                                registry_conflicts=[(INSPECTORS[0], reason)])
+    barred = [(INSPECTORS[0], org(30)), (INSPECTORS[1], org(30))]
+    assert team == draw_inspectors(INSPECTORS, seed=SEED, org_id=org(30), conflicts=barred)
+    (event,) = draw.collect_events()
     assert isinstance(event, Draw.InspectorsDrawn)
-    assert event.eligible == INSPECTORS[1:] and event.excluded_for_conflict == [INSPECTORS[0]]
+    assert event.eligible == INSPECTORS[2:] and event.excluded_for_conflict == INSPECTORS[:2]
+    assert event.declared_conflicts == [INSPECTORS[1]]
+    assert event.registry_conflicts == [{"inspector_id": str(INSPECTORS[0]), "reason": reason}]
     assert draw.inspectors_drawn(org(30), 1) == team
-    more = draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30), inspectors=INSPECTORS, count=1,
-                                exclude=team)
+    more = draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30), count=1)
+    # round 2 leaves out round 1's team by itself; nobody has to pass it in
     assert draw.inspectors_drawn(org(30), 2) == more and not set(more) & set(team)
+    (second,) = draw.collect_events()
+    assert isinstance(second, Draw.InspectorsDrawn) and set(second.already_on_team) == set(team)
+    assert more == draw_inspectors(INSPECTORS, seed=SEED, org_id=org(30), count=1, draw_round=2, exclude=team)
     not_a_target = next(f.org_id for f in plain(20) if f.org_id not in {t.org_id for t in draw.targets or ()})
     with pytest.raises(RuleViolationError) as caught:
-        draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=not_a_target, inspectors=INSPECTORS)
+        draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=not_a_target)
     assert caught.value.code == "not_a_target"
+
+
+def test_an_inspector_appointed_after_the_seed_is_never_drawn() -> None:
+    """Only the committed pool is drawn from; declarations by inspectors outside it change nothing."""
+    late = UUID(int=0xB000)
+    draw = drawn_with_target(pool=INSPECTORS[:3])
+    team = draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30), declared=[late])
+    (event,) = draw.collect_events()
+    assert isinstance(event, Draw.InspectorsDrawn)
+    assert late not in team and event.declared_conflicts == [] and set(event.eligible) == set(INSPECTORS[:3])
+    with pytest.raises(RuleViolationError) as caught:
+        draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30), registry_conflicts=[(late, "曾任顾问")])
+    assert caught.value.code == "not_in_pool"
+
+
+def test_the_pool_cannot_be_replaced_after_the_seed() -> None:
+    """The hole this closes: knowing the seed, the registry could search offline for the pool giving its team."""
+    draw = drawn_with_target()
+    with pytest.raises(RuleViolationError) as caught:
+        draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30), legacy_pool=INSPECTORS[:2])
+    assert caught.value.code == "pool_committed"
+    assert draw.collect_events() == []
+
+
+@pytest.mark.parametrize(("conflicts", "field", "code"), [
+    ([(INSPECTORS[0], "")], "reason", "invalid_field"),
+    ([(INSPECTORS[0], "   ")], "reason", "invalid_field"),
+    ([(INSPECTORS[0], "理" * 201)], "reason", "invalid_field"),
+    ([(INSPECTORS[0], "与负责人13912345678是亲属")], "reason", "personal_number_in_text"),
+    ([(INSPECTORS[0], "亲属110105199001010037在该组织")], "reason", "personal_number_in_text"),
+    ([(INSPECTORS[0], "亲属"), (INSPECTORS[0], "顾问")], "conflicts", "invalid_field"),
+])
+def test_a_registry_exclusion_needs_one_publishable_reason(conflicts: list[tuple[UUID, str]], field: str,
+                                                           code: str) -> None:
+    draw = drawn_with_target()
+    with pytest.raises(InvalidFieldError) as caught:
+        draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30), registry_conflicts=conflicts)
+    assert (caught.value.field, caught.value.code) == (field, code)
+    assert "13912345678" not in str(caught.value) and "110105199001010037" not in str(caught.value)
+    assert draw.collect_events() == []
+
+
+def stored_v1(event: Any, *dropped: str) -> Any:
+    """``event`` as a version 1 store held it: without ``class_version`` and the fields version 2 added."""
+    import json
+
+    from eventsourcing.persistence import StoredEvent
+
+    mapper: Mapper[UUID] = Mapper(event_transcoder())
+    stored = mapper.to_stored_event(event)
+    state = json.loads(stored.state)
+    assert state.pop("class_version") == 2
+    for field in dropped:
+        del state[field]
+    return mapper.to_domain_event(StoredEvent(stored.originator_id, stored.originator_version, stored.topic,
+                                              json.dumps(state).encode()))
+
+
+def test_a_draw_published_before_pools_were_committed_still_loads_and_draws_from_an_offered_pool() -> None:
+    """Version 1 seeds carry no pool (upcast to None); their rounds draw, as then, from the inspectors offered."""
+    candidates = [*plain(20), facts(30, complaints=1)]
+    seed_event = stored_v1(published(candidates).collect_events()[0], "inspector_pool")
+    assert isinstance(seed_event, Draw.DrawSeedPublished) and seed_event.inspector_pool is None
+    draw: Any = seed_event.mutate(None)
+    assert isinstance(draw, Draw) and draw.inspector_pool is None
+    draw.draw_targets(now=LATER, actor=ACTOR, candidates=candidates)
+    with pytest.raises(InvalidFieldError):
+        draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30))
+    team = draw.draw_inspectors(now=LATER, actor=ACTOR, org_id=org(30), legacy_pool=INSPECTORS[:4])
+    assert team == draw_inspectors(INSPECTORS[:4], seed=SEED, org_id=org(30))
+    drawn = stored_v1(draw.collect_events()[-1], "declared_conflicts", "registry_conflicts")
+    assert isinstance(drawn, Draw.InspectorsDrawn)
+    assert (drawn.declared_conflicts, drawn.registry_conflicts) == ([], [])
+
+
+def test_a_round_reproduces_only_from_the_committed_pool_minus_its_recorded_exclusions() -> None:
+    """Forgeries of a published round: a pool narrower than the committed one (chosen to yield a wanted team, with
+    the team re-shuffled from it so the shuffle alone checks out), an exclusion without a reason, an exclusion of
+    someone outside the pool, an unexplained exclusion. None reproduces; the honest round does."""
+    from api.usecases.spot_checks import SpotCheckCases
+
+    pool = [str(i) for i in INSPECTORS]
+    target = str(org(30))
+
+    def published_round(eligible: list[str], *, declared: tuple[str, ...] = (),
+                        registry: tuple[dict[str, str], ...] = (), excluded: list[str] | None = None) -> dict[str, Any]:
+        team = [str(i) for i in draw_inspectors([UUID(i) for i in eligible], seed=SEED, org_id=org(30))]
+        return {"org_id": target, "round": 1, "eligible": eligible, "inspectors": team,
+                "declared_conflicts": list(declared), "registry_conflicts": list(registry),
+                "excluded_for_conflict": sorted(excluded if excluded is not None else
+                                                {*declared, *(c["inspector_id"] for c in registry)})}
+
+    def reproduces(r: dict[str, Any]) -> bool:
+        return SpotCheckCases._round_reproduces(SEED, r, pool, set())
+
+    assert reproduces(published_round(pool[1:], registry=({"inspector_id": pool[0], "reason": "曾任顾问"},)))
+    assert reproduces(published_round(pool[:3] + pool[4:], declared=(pool[3],)))
+    assert not reproduces(published_round(pool[:2]))  # a registry-chosen pool
+    assert not reproduces(published_round(pool[1:], registry=({"inspector_id": pool[0], "reason": " "},)))
+    outsider = str(UUID(int=0xB000))
+    assert not reproduces(published_round(pool, registry=({"inspector_id": outsider, "reason": "曾任顾问"},)))
+    assert not reproduces(published_round(pool[1:], excluded=[pool[0]]))  # excluded, but by no one on record
+    # Without a committed pool (old draws) only the shuffle over the listed pool is checked: the narrow one passes.
+    assert SpotCheckCases._round_reproduces(SEED, published_round(pool[:2]), None, set())

@@ -324,12 +324,12 @@ def test_a_drawn_check_has_the_drawn_team_and_drawn_replacements() -> None:
     """双随机: the team of a drawn check is the one drawn for it; a replacement comes from a later round."""
     facts = [TargetFacts(ORG, "370117", "volunteer_organization", 0, 0, 0, 1, False),
              TargetFacts(OTHER_ORG, "370117", "volunteer_organization", 0, 0, 0, 0, False)]
+    pool = [I1, I2, I3, I4, I5]
     draw = Draw.publish_seed(now=NOW, actor=a(I1), seed=bytes(range(32)), year=2026, region="370117",
-                             candidates=facts, rules=None)
+                             candidates=facts, inspector_pool=pool, rules=None)
     draw.collect_events()
     draw.draw_targets(now=NOW, actor=a(I1), candidates=facts)
-    pool = [I1, I2, I3, I4, I5]
-    team = draw.draw_inspectors(now=NOW, actor=a(I1), org_id=ORG, inspectors=pool)
+    team = draw.draw_inspectors(now=NOW, actor=a(I1), org_id=ORG)
     others = [i for i in pool if i not in team]
 
     def plan(inspectors: list[UUID]) -> Inspection:
@@ -345,8 +345,7 @@ def test_a_drawn_check_has_the_drawn_team_and_drawn_replacements() -> None:
     insp.declare_conflict(now=NOW, actor=a(team[0]), conflict=True, statement="曾在该组织任职")
     with pytest.raises(RuleViolationError):
         insp.add_inspectors(now=NOW, actor=a(team[1]), inspectors=[others[0]], reason="替换", draw=draw)
-    (replacement,) = draw.draw_inspectors(now=NOW, actor=a(I1), org_id=ORG, inspectors=pool, count=1,
-                                          exclude=team, conflicts=[(team[0], ORG)])
+    (replacement,) = draw.draw_inspectors(now=NOW, actor=a(I1), org_id=ORG, count=1, declared=[team[0]])
     insp.add_inspectors(now=NOW, actor=a(team[1]), inspectors=[replacement], reason="回避后补抽", draw=draw)
     assert replacement in insp.active_team and team[0] not in insp.active_team
     with pytest.raises(RuleViolationError) as not_target:
@@ -390,6 +389,39 @@ def test_a_finding_names_a_row_of_the_form_and_well_formed_evidence(fields: dict
     with pytest.raises(InvalidFieldError) as caught:
         on_site().record_finding(now=NOW, actor=a(I1), **args)
     assert caught.value.field == field
+
+
+PERSONAL_TEXTS = [("problem", "志愿者电话 139-1234-0000 未核实"), ("remark", "见 +8613912340000"),
+                  ("other_text", "证件１１０１０５４９１２３１００２"), ("problem", "身份证 11010519491231002X")]
+
+
+@pytest.mark.parametrize(("field", "text"), PERSONAL_TEXTS)
+def test_a_finding_carrying_an_id_or_phone_number_is_refused_naming_the_field_only(field: str, text: str) -> None:
+    """The form PDF and the inspection's JSON reach the inspected organization: inspectors write about records."""
+    args: dict[str, Any] = {"row_id": OTHER_ROW_ID if field == "other_text" else "basic_info",
+                            "problem": "信息不全", "other_text": "其他事项" if field == "other_text" else None}
+    args[field] = text
+    insp = on_site()
+    insp.collect_events()
+    with pytest.raises(InvalidFieldError) as caught:
+        insp.record_finding(now=NOW, actor=a(I1), **args)
+    assert (caught.value.field, caught.value.code) == (field, "personal_number_in_text")
+    assert not any(ch.isdigit() for ch in str(caught.value))
+    assert insp.findings == () and insp.collect_events() == []
+    find(insp, remark="2026-05-01 09:30 核对签到表，VC20260301ABCDEF123456 时长 3.5 小时")  # ordinary numbers pass
+
+
+def test_an_opinion_or_a_decision_reason_carrying_a_phone_number_is_refused() -> None:
+    insp = on_site()
+    find(insp)
+    with pytest.raises(InvalidFieldError) as caught:
+        insp.record_opinion(now=NOW, actor=a(I2), opinion="有异议，联系 139 1234 0000", name="李负责")
+    assert caught.value.field == "opinion" and "1234" not in str(caught.value)
+    assert insp.opinion is None
+    with_opinion(insp)
+    with pytest.raises(InvalidFieldError) as caught:
+        insp.decide(now=NOW, actor=a(I1), result="责令改正", reason="负责人电话13912340000")
+    assert caught.value.field == "reason"
 
 
 def test_before_the_visit_only_pre_check_findings_are_recorded() -> None:

@@ -284,16 +284,22 @@ def test_ineligible_kinds_are_not_volunteering_whether_declared_stored_or_only_n
     assert report.suggested_result is Result.ORDER_TO_CORRECT
 
 
-def test_a_fee_charged_to_participants_suggests_a_penalty_for_profit_under_a_volunteering_name() -> None:
+def test_a_fee_charged_to_participants_is_for_the_visit_to_judge_not_a_penalty_on_its_own() -> None:
+    """Seed 000 §七(一)3(1) punishes profit-making under the name of volunteering; a fee is not yet profit. The
+    fee-charging trip is an order to correct (not volunteering, Hunan 001_… 二(二)④); the profit row notes it, with
+    its evidence, for the accounts to be seen on site."""
     org = Org()
     tour = activity("2024-10-12T09:00:00+08:00", "2024-10-12T17:00:00+08:00", name="秋季参观", category="culture",
                     fee=Decimal(800))
     on_tour = record(org.volunteers[1], tour, "8", entered="2024-10-14T10:00:00+08:00")
     report = precheck(org.data(activities=[org.activity, tour], records=[*org.records, on_tour]))
-    assert "profit_under_volunteer_name" in problems(report)
+    assert "profit_under_volunteer_name" not in problems(report)
+    profit = next(r for r in report.rows if r.row.id == "profit_under_volunteer_name")
+    assert profit.status == "not_computable" and profit.reason
     found = finding(report, "profit_under_volunteer_name", "fee_charging_activity")
+    assert not found.problem
     assert found.activity_ids == (tour.id,) and found.record_ids == (on_tour.id,)
-    assert report.suggested_result is Result.PENALTY
+    assert report.suggested_result is Result.ORDER_TO_CORRECT
     # A paid visit is also a fee-charging trip (Hunan 001_… 二(二)④).
     assert codes(report, "not_volunteering") == ["ineligible_fee_charging_trip"]
 
