@@ -38,7 +38,7 @@ class PublicChangeCases(UseCases):
     """The public list of changes made to a certificate's records after its issuance."""
 
     if TYPE_CHECKING:
-        def verify(self, text: Any) -> Verdict: ...  # CertificateCases
+        def verify(self, text: Any, *, record: bool = True) -> Verdict: ...  # CertificateCases
 
     def public_changes(self, code: Any) -> dict[str, Any]:
         """For a code that verifies as issued through the log: the certificate (masked, as the log records it) and,
