@@ -8,6 +8,7 @@ Every request here goes through the public HTTP contract, so the world itself is
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,21 @@ def activity_body(**overrides: Any) -> dict[str, Any]:
             "leader": "李四", "recorder": "王五"}
     body.update(overrides)
     return body
+
+
+class MovableClock:
+    """The service's clock, moved forward by the test (never back: keys are valid from the instance's start)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, iso: str) -> None:
+        moved = dt.datetime.fromisoformat(iso)
+        assert moved >= self.now
+        self.now = moved
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -183,6 +199,14 @@ def build_world(client: TestClient, app: VledgerApplication, registry_token: str
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """SQLite in a fresh data directory; a module may override this fixture (test_flow.py adds PostgreSQL)."""
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture(name="settings", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings_on_both_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """``settings`` for a module whose every test runs on both event stores: import it there by this name."""
+    if request.param == "postgres":
+        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url"))
     return Settings(data_dir=tmp_path / "data")
 
 

@@ -8,7 +8,6 @@ Source: 条例 art.19 (certificates free of charge, truthful, from the records);
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -16,18 +15,15 @@ import pytest
 from httpx import Response
 
 from api.application import VledgerApplication
-from api.settings import Settings
 from domain.access import Principal
 from domain.certificate import Certificate
-from tests.api.http_world import World, assert_error_body, bearer, created
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "postgres":
-        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url"))
-    return Settings(data_dir=tmp_path / "data")
-
+from tests.api.http_world import (
+    World,
+    assert_error_body,
+    bearer,
+    created,
+    settings_on_both_stores,  # noqa: F401 (every test on both stores)
+)
 
 NOTHING = "00000000-0000-4000-8000-000000000000"
 

@@ -11,22 +11,18 @@ record's history and every certificate back to the record versions it was based 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from httpx import Response
 
-from api.settings import Settings
-from tests.api.http_world import World, assert_error_body, bearer, created
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "postgres":
-        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url"))
-    return Settings(data_dir=tmp_path / "data")
-
+from tests.api.http_world import (
+    World,
+    assert_error_body,
+    bearer,
+    created,
+    settings_on_both_stores,  # noqa: F401 (every test on both stores)
+)
 
 NOTHING = "00000000-0000-4000-8000-000000000000"
 

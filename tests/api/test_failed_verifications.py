@@ -13,14 +13,12 @@ import datetime as dt
 import logging
 import uuid
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.application import VledgerApplication
-from api.settings import Settings
 from domain.certificate_code import CertificateClaims, claims_bytes, decode, encode, signing_message
 from domain.workdays import china_date
 from keys.keyring import KeyInfo
@@ -36,18 +34,13 @@ from tests.api.http_world import (
     code_of,
     created,
     payload_of,
+    settings_on_both_stores,  # noqa: F401 (every test on both stores)
     text_of,
 )
 
 COLUMNS = {"org_id", "day", "verdict", "reasons", "certificate_id", "count"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Every test of this module runs on both stores: the upsert must be one both accept."""
-    if request.param == "postgres":
-        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url"))
-    return Settings(data_dir=tmp_path / "data")
 
 
 # -- codes an attacker prints -------------------------------------------------------------------------------------

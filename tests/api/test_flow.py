@@ -8,14 +8,12 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.application import VledgerApplication
-from api.settings import Settings
 from tests.api.http_world import (
     FULL_NAME,
     ID_NUMBER,
@@ -27,17 +25,12 @@ from tests.api.http_world import (
     assert_error_body,
     bearer,
     created,
+    settings_on_both_stores,  # noqa: F401 (every test on both stores)
 )
 
 WRONG_CHECK_DIGIT = ID_NUMBER[:-1] + "3"  # the right check character is X
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Every test of this module runs on both event stores."""
-    if request.param == "postgres":
-        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url"))
-    return Settings(data_dir=tmp_path / "data")
 
 
 def test_an_organization_records_hours_amends_them_and_issues_and_revokes_a_certificate_over_http(

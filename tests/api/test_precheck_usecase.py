@@ -16,7 +16,6 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,6 +25,8 @@ from api.application import VledgerApplication
 from api.settings import Settings
 from domain.access import Principal
 from domain.errors import ForbiddenError, InvalidFieldError, NotFoundError
+from tests.api.http_world import MovableClock as Clock
+from tests.api.http_world import settings_on_both_stores  # noqa: F401 (every test on both stores)
 from tests.integration.support import with_check_char
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -33,28 +34,6 @@ REGISTRY = Principal(role="registry", subject="registry")
 PHONE = "13800138000"
 NAMES = ("张三明", "李小红", "王大力", "赵晓燕")
 SEPTEMBER, OCTOBER_END = dt.date(2024, 9, 1), dt.date(2024, 10, 31)
-
-
-class Clock:
-    """The service's clock, moved forward by the test (never back: keys are valid from the instance's start)."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def set(self, iso: str) -> None:
-        moved = dt.datetime.fromisoformat(iso)
-        assert moved >= self.now
-        self.now = moved
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "postgres":
-        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url"))
-    return Settings(data_dir=tmp_path / "data")
 
 
 @pytest.fixture

@@ -8,23 +8,21 @@ Source: the inspection checklist of seed 000_… (Gangcheng 2023), 五(1)1(2) "�
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.application import VledgerApplication
-from api.settings import Settings
-from tests.api.http_world import ID_NUMBER, OTHER_ID_NUMBER, activity_body, assert_error_body, bearer, created
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Every test of this module runs on both event stores."""
-    if request.param == "postgres":
-        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url"))
-    return Settings(data_dir=tmp_path / "data")
+from tests.api.http_world import (
+    ID_NUMBER,
+    OTHER_ID_NUMBER,
+    activity_body,
+    assert_error_body,
+    bearer,
+    created,
+    settings_on_both_stores,  # noqa: F401 (every test on both stores)
+)
 
 
 @dataclass

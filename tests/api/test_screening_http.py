@@ -32,23 +32,9 @@ from tests.api.http_world import (
     bearer,
     created,
 )
+from tests.api.http_world import MovableClock as Clock
 
 CST = dt.timezone(dt.timedelta(hours=8))
-
-
-class Clock:
-    """The service's clock, moved forward by the test (never back: keys are valid from the instance's start)."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def set(self, iso: str) -> None:
-        moved = dt.datetime.fromisoformat(iso)
-        assert moved >= self.now
-        self.now = moved
 
 
 @pytest.fixture

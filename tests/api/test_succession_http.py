@@ -9,27 +9,24 @@ certificates from its records (谁记录谁证明).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import pytest
 from httpx import Response
 
 from api.application import VledgerApplication
 from api.audit import audit
-from api.settings import Settings
 from domain.certificate import Certificate
-from tests.api.http_world import THIRD_ID_NUMBER, World, activity_body, assert_error_body, bearer, created
+from tests.api.http_world import (
+    THIRD_ID_NUMBER,
+    World,
+    activity_body,
+    assert_error_body,
+    bearer,
+    created,
+    settings_on_both_stores,  # noqa: F401 (every test on both stores)
+)
 from tests.integration.support import dump_views
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "postgres":
-        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url"))
-    return Settings(data_dir=tmp_path / "data")
-
 
 REASON = "经理事会决议注销，档案移交"
 

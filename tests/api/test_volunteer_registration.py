@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from httpx import Response
 from stdnum.cn import ric
 
-from api.settings import Settings
-from tests.api.http_world import ID_NUMBER, World, assert_error_body, bearer
+from tests.api.http_world import (
+    ID_NUMBER,
+    World,
+    assert_error_body,
+    bearer,
+    settings_on_both_stores,  # noqa: F401 (every test on both stores)
+)
 from tests.integration.support import with_check_char
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "postgres":
-        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url"))
-    return Settings(data_dir=tmp_path / "data")
 
 
 def register(world: World, org_token: str, org_id: str, id_number: str, **extra: object) -> Response:
