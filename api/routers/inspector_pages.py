@@ -29,6 +29,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api import inspection_pdf, pdf
 from api.application import VledgerApplication
 from api.deps import PUBLIC, AppDep, get_principal, roles
 from api.errors import status_of
@@ -287,14 +288,15 @@ def _to_sign_in(request: Request, lang: str) -> RedirectResponse:
 
 
 def _serve(request: Request, app: VledgerApplication, lang: str, path: str,
-           build: Callable[[Principal], str]) -> Response:
+           build: Callable[[Principal], str | Response]) -> Response:
     """A page for a signed-in reader: the page, the sign-in form for a browser without a valid cookie, or the
     use case's refusal — as JSON to a bearer client (like the API), as a page to a browser."""
     principal = _reader(request, app)
     if principal is None:
         return _to_sign_in(request, lang)
     try:
-        return html(build(principal))
+        built = build(principal)
+        return built if isinstance(built, Response) else html(built)
     except VledgerError as error:
         if "authorization" in request.headers:
             raise
@@ -314,6 +316,28 @@ def render_login(lang: str, message: str | None = None, next_page: str | None = 
     other = "zh" if lang == "en" else "en"
     switch = f"/inspect/login?{urlencode({'lang': other, **({'next': next_page} if next_page else {})})}"
     return layout(content, lang=lang, title=_t("login_heading", lang), switch_href=switch)
+
+
+def form_path(inspection_id: Any) -> str:
+    """The filled on-site form, served under /inspect so the sign-in cookie (limited to /inspect) reaches it."""
+    return f"/inspect/inspections/{quote(str(inspection_id), safe='')}/form.pdf"
+
+
+@router.get("/inspect/inspections/{inspection_id}/form.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "the filled 现场检查表"}},
+            openapi_extra=roles("registry", "inspector"))
+def inspection_form_pdf(request: Request, inspection_id: UUID, app: AppDep, lang: str = "zh") -> Response:
+    """The same PDF as ``GET /api/v1/inspections/{id}/form.pdf``, for a browser signed in to the inspection pages."""
+    lang = _lang(lang)
+
+    def build(principal: Principal) -> Response:
+        form = app.inspection_form(principal, inspection_id)
+        body = inspection_pdf.render_form(form, pdf.find_font(app.settings.pdf_font))
+        return Response(body, media_type="application/pdf", headers={
+            **SECURITY_HEADERS, "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="inspection-{inspection_id}.pdf"'})
+
+    return _serve(request, app, lang, form_path(inspection_id), build)
 
 
 @router.get("/inspect/login", response_class=HTMLResponse, openapi_extra=roles(PUBLIC))
@@ -413,7 +437,7 @@ def _inspection_summary(inspections: list[dict[str, Any]], lang: str) -> str:
         return f'<dd class="inspection" data-stage="none">{escape(_t("no_inspection", lang))}</dd>'
     latest = inspections[0]  # newest first
     result = f" · {_label(RESULTS, latest['result'], lang)}" if latest.get("result") else ""
-    pdf = f"/api/v1/inspections/{quote(str(latest['id']), safe='')}/form.pdf"
+    pdf = form_path(latest["id"])
     return (f'<dd class="inspection" data-stage="{_e(latest["stage"])}">'
             f'{escape(_label(STAGES, latest["stage"], lang) + result)} · {_e(latest.get("planned_on"))} · '
             f'<a class="form-pdf" href="{escape(pdf)}">{escape(_t("form_pdf", lang))}</a></dd>')
@@ -586,7 +610,7 @@ def render_organization(app: VledgerApplication, principal: Principal, lang: str
     listed = "".join(
         f'<li data-inspection="{_e(i["id"])}">{_e(i["year"])} · {escape(_label(STAGES, i["stage"], lang))}'
         f'{" · " + escape(_label(RESULTS, i["result"], lang)) if i.get("result") else ""} · '
-        f'<a class="form-pdf" href="{escape("/api/v1/inspections/" + quote(str(i["id"]), safe="") + "/form.pdf")}">'
+        f'<a class="form-pdf" href="{escape(form_path(i["id"]))}">'
         f'{escape(_t("form_pdf", lang))}</a></li>' for i in inspections)
     inspection_card = (f'<section class="card" id="inspections"><h2>{escape(_t("inspections_title", lang))}</h2>'
                        f'<ul class="reasons">{listed}</ul></section>' if inspections else "")

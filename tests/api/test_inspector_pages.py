@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -33,6 +34,7 @@ from api.settings import Settings
 from domain.access import Principal
 from domain.checklist import ROWS
 from tests.api.http_world import ID_NUMBER, PHONE, World, activity_body, assert_error_body, bearer, created, make_client
+from tests.api.pdf_support import require_pdf_tools
 from tests.api.test_draws_http import YEAR, draw, publish
 from tests.api.test_inspections_http import (  # noqa: F401  (fixtures)
     Clock,
@@ -280,7 +282,7 @@ def test_the_targets_show_each_ones_reasons_pre_check_and_inspection(inspected: 
         inspector, UUID(inspected.bad["id"]), period_start=YEAR_START, period_end=TODAY)["problem_rows"]
     assert "✖" in planted and "data-problems=\"0\"" not in planted
     assert 'data-stage="planned"' in planted
-    assert f'href="/api/v1/inspections/{inspected.inspection_id}/form.pdf"' in planted
+    assert f'href="/inspect/inspections/{inspected.inspection_id}/form.pdf"' in planted
     assert "&lt;b&gt;红旗&lt;/b&gt;" in planted and "<b>红旗" not in body
 
     clean = section(body, "data-org", inspected.clean["id"])
@@ -361,6 +363,26 @@ def test_the_pre_check_page_refuses_a_bad_period_with_a_page(inspected: Inspecte
 def test_the_targets_page_refuses_a_bad_year_or_page_with_a_page(inspected: Inspected, query: str) -> None:
     """Found in review: year 0 reached ``dt.date`` and "²" passed ``str.isdigit`` — both were a 500."""
     assert 'id="message"' in page(signed_in(inspected), f"/inspect?{query}", 422)
+
+
+def test_a_signed_in_browser_downloads_the_filled_form_through_its_cookie(inspected: Inspected) -> None:
+    """The session cookie is limited to /inspect, so the form the targets page links to is served there too."""
+    require_pdf_tools("pdftotext")
+    path = f"/inspect/inspections/{inspected.inspection_id}/form.pdf"
+    answer = signed_in(inspected).get(path, follow_redirects=False)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["cache-control"] == "no-store" and answer.content.startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-", "-"], input=answer.content, capture_output=True, check=True).stdout
+    assert "现场检查表" in text.decode("utf-8")
+    # The same bytes as the API's, for the same reader.
+    api = inspected.world.client.get(f"/api/v1/inspections/{inspected.inspection_id}/form.pdf",
+                                     headers=inspected.inspector.headers)
+    assert api.status_code == 200 and len(api.content) > 1000
+    # Without a session: to the sign-in form; an organization's bearer token: refused like the other pages.
+    anonymous = make_client(inspected.world.app).get(path, follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/inspect/login")
+    refused = inspected.world.client.get(path, headers=bearer(inspected.bad["token"]))
+    assert refused.status_code == 403
 
 
 # -- a record's history ------------------------------------------------------------------------------------------

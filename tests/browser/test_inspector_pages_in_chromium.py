@@ -108,7 +108,10 @@ def test_an_inspector_signs_in_and_clicks_from_the_targets_to_a_records_timeline
         assert shown.get_attribute("data-suggested") == report["suggested_result"]
     planted = page.locator(f'section.target[data-org="{site.bad_org}"]')
     assert planted.locator("dd.inspection").get_attribute("data-stage") == "planned"
-    assert "form.pdf" in (planted.locator("a.form-pdf").get_attribute("href") or "")
+    form_href = planted.locator("a.form-pdf").get_attribute("href") or ""
+    assert form_href.startswith("/inspect/inspections/") and form_href.endswith("/form.pdf")
+    form = page.request.get(f"{site.base}{form_href}")  # with the browser's own session cookie, no token
+    assert form.status == 200 and form.headers["content-type"] == "application/pdf"
     assert "<b>红旗</b>" in planted.locator("a.org-link").inner_text()  # the name's markup shown as text
     shoot(page, "targets", "phone")
 

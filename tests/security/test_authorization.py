@@ -323,6 +323,10 @@ MATRIX: tuple[Endpoint, ...] = (
              lambda w: (f"/inspect/organizations/{w.org_id}?period_start=2026-01-01&period_end=2026-06-30", None),
              {**protected(registry=200, own_org=403, other_org=403, volunteer=403, other_volunteer=403,
                           inspector=200), "none": 303}, follow=False),
+    Endpoint("GET", "/inspect/inspections/{inspection_id}/form.pdf",
+             lambda w: (f"/inspect/inspections/{inspection_on_site(w)}/form.pdf", None),
+             {**protected(registry=200, own_org=403, other_org=403, volunteer=403, other_volunteer=403,
+                          inspector=200), "none": 303}, follow=False),
     # A record's history is for inspectors (and the organization, through the API), not the registry.
     Endpoint("GET", "/inspect/records/{record_id}", lambda w: (f"/inspect/records/{w.record['id']}", None),
              {**protected(registry=403, own_org=403, other_org=403, volunteer=403, other_volunteer=403,
