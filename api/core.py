@@ -34,6 +34,7 @@ from domain.access import (
     token_hash,
 )
 from domain.base import REGISTRY, VledgerAggregate
+from domain.certificate import Certificate
 from domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -42,7 +43,7 @@ from domain.errors import (
 )
 from domain.inspector import INSPECTION
 from domain.signing_key import SigningKey, lifecycle_names_key
-from domain.succession import check_no_dissolved_party
+from domain.succession import check_no_dissolved_party, is_custodial_revocation
 from keys.errors import EventSignatureError
 from keys.ids import key_id
 from keys.keyring import KeyInfo, Keyring, Signer
@@ -246,11 +247,15 @@ class VledgerCore(Application[UUID]):
 
     def _check_no_dissolved_writer(self, aggregates: Sequence[VledgerAggregate]) -> None:
         """Refuse (before anything is written) any event made for or by a dissolved organization: one check for
-        every path that writes — HTTP, a paper import, a CLI — however the write came to be (domain.succession)."""
-        parties = {str(party) for aggregate in aggregates for event in aggregate.pending_events
-                   for party in (getattr(event, "authority", ""), getattr(event, "actor", ""))}
+        every path that writes — HTTP, a paper import, a CLI — however the write came to be (domain.succession).
+        The one exception: the organization now holding its records revokes one of its certificates."""
+        events = [event for aggregate in aggregates for event in aggregate.pending_events]
         with self.read() as c:
             successors = successors_of(c)
+        parties = {str(party) for event in events
+                   if not (isinstance(event, Certificate.Revoked)
+                           and is_custodial_revocation(event.authority, event.actor, successors))
+                   for party in (getattr(event, "authority", ""), getattr(event, "actor", ""))}
         check_no_dissolved_party(parties, successors)
 
     def sign_checkpoint(self) -> StoredCheckpoint | None:

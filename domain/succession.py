@@ -8,7 +8,11 @@ this module holds the rules that follow from the resulting map of dissolved orga
 - a dissolved organization makes no more changes: no event of its authority (or by its tokens) is saved again;
 - the organization now holding a dissolved one's records is found by following successors: a successor that is
   itself dissolved passes them on to its own (``holder_of``);
-- that holder, and only it, issues certificates from them (``check_may_issue``), signing with its own key.
+- that holder, and only it, issues certificates from them (``check_may_issue``), signing with its own key;
+- and it is the custodian of what the dissolved organization issued: a wrong certificate of the dissolved
+  organization is revoked by the holder (``check_may_revoke``). That revocation is the one event still saved for a
+  dissolved authority (``is_custodial_revocation``): it belongs to the certificate, so it is made for the
+  certificate's own authority and signed with the key the service keeps for it, with the holder as its actor.
 """
 
 from __future__ import annotations
@@ -95,3 +99,24 @@ def check_may_issue(principal: Principal, records_org_id: UUID, successors: Succ
                              code="other_organization")
     check_acts_for(principal, records_org_id)
     return records_org_id
+
+
+def check_may_revoke(principal: Principal, issuer_id: UUID, successors: Successors) -> None:
+    """The organization that issued a certificate revokes it; once it is dissolved, the organization now holding
+    its records does (a certificate found wrong must not stay valid for want of an issuer)."""
+    if issuer_id in successors:
+        holder = holder_of(issuer_id, successors)
+        if principal.role == "organization" and principal.org_id == holder:
+            return
+        if principal.role == "organization" and principal.org_id == issuer_id:
+            check_not_dissolved(issuer_id, successors)  # its own token: told it was dissolved, and who holds
+        raise ForbiddenError(f"organization {issuer_id} was dissolved; only the organization now holding its "
+                             f"records ({holder}) revokes its certificates", code="other_organization")
+    check_acts_for(principal, issuer_id)
+
+
+def is_custodial_revocation(authority: str, actor: str, successors: Successors) -> bool:
+    """Whether an event for a dissolved ``authority`` is made by the organization now holding its records."""
+    issuer, acting = org_of_party(authority), org_of_party(actor)
+    return (issuer is not None and acting is not None and actor.startswith("organization:")
+            and issuer in successors and acting == holder_of(issuer, successors))

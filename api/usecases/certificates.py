@@ -15,7 +15,7 @@ from api import qr
 from api.pdf import CertificateDocument, CitedActivity
 from api.usecases.base import UseCases
 from api.verification import LoggedCertificate, parse_code, signing_key_of, verify_code
-from domain.access import Principal, check_acts_for, check_holder
+from domain.access import Principal, check_holder
 from domain.activity import Activity
 from domain.base import VledgerAggregate
 from domain.certificate import Certificate, certificate_number, summarize
@@ -24,10 +24,12 @@ from domain.errors import ConflictError, NotFoundError
 from domain.organization import Organization
 from domain.people import mask_id_number, mask_name
 from domain.record import ServiceRecord, service_day
+from domain.succession import check_may_issue, check_may_revoke
 from domain.verdicts import Verdict
 from domain.volunteer import Volunteer
 from domain.workdays import china_date
 from keys.keyring import KeyInfo
+from projections.certificate_requests import successors_of
 from projections.verification_failures import RECORDED_VERDICTS
 
 log = logging.getLogger("vledger")
@@ -89,17 +91,17 @@ class CertificateCases(UseCases):
     def _check_may_issue(self, principal: Principal, records_org_id: UUID) -> UUID:
         """The organization that issues from these records: the one that kept them (谁记录谁证明) or, once it was
         dissolved, the successor now holding them (domain.succession); a dissolved organization issues nothing."""
-        # Imported here: this method is the succession's one entry into this module (kept apart from the rest).
-        from domain.succession import check_may_issue
-        from projections.certificate_requests import successors_of
-
         with self.read() as c:
             successors = successors_of(c)
         return check_may_issue(principal, records_org_id, successors)
 
     def revoke_certificate(self, principal: Principal, certificate_id: UUID, reason: str | None) -> dict[str, Any]:
+        """The issuer revokes a certificate — or, once the issuer is dissolved, the organization now holding its
+        records (domain.succession.check_may_revoke)."""
         certificate = self.load(Certificate, certificate_id, "certificate")
-        check_acts_for(principal, certificate.org_id)
+        with self.read() as c:
+            successors = successors_of(c)
+        check_may_revoke(principal, certificate.org_id, successors)
         certificate.revoke(now=self.clock(), actor=principal.actor, reason=reason)
         self.save_and_project(certificate)
         return {"id": str(certificate.id), "status": "revoked"}

@@ -125,8 +125,37 @@ def test_the_dissolved_organizations_tokens_change_nothing(world: World, service
     assert event_count(service) == before
     # Reading what it kept still works (its records stay where they were kept).
     assert world.client.get(f"/api/v1/records/{world.record['id']}", headers=as_dissolved).status_code == 200
-    # And the certificate it issued is still valid: nobody could revoke it in its name.
+    # And the certificate it issued is still valid: its own token cannot revoke it (its successor can, below).
     assert verdict_of(world, world.certificate["qr_text"]) == "valid"
+
+
+def test_the_holder_of_the_records_revokes_a_dissolved_organizations_certificate(world: World,
+                                                                             service: VledgerApplication) -> None:
+    """A certificate the dissolved organization issued and that proves wrong must not stay valid for want of an
+    issuer: the organization now holding its records revokes it, as their custodian; nobody else can."""
+    successor = world.other_org
+    third = register_org(world, "第三志愿服务队")
+    assert dissolve(world, world.org_id, successor["id"]).status_code == 200
+    path = f"/api/v1/certificates/{world.certificate['id']}/revoke"
+    before = event_count(service)
+    for token in (world.org_token, third["token"], world.volunteer["token"]):
+        refused = world.client.post(path, json={"reason": "时长有误"}, headers=bearer(token))
+        assert refused.status_code == 403, refused.text
+    assert event_count(service) == before and verdict_of(world, world.certificate["qr_text"]) == "valid"
+
+    revoked = world.client.post(path, json={"reason": "经核实时长有误，由继承组织撤销"},
+                                headers=bearer(successor["token"]))
+    assert revoked.status_code == 200, revoked.text
+    assert verdict_of(world, world.certificate["qr_text"]) == "revoked"
+    certificate = service.load(Certificate, UUID(world.certificate["id"]), "certificate")
+    assert certificate.revoked and str(certificate.org_id) == world.org_id  # still the issuer's certificate
+    # The revocation is the dissolved organization's certificate's own event, made by the successor, and the log
+    # stays intact under the audit.
+    assert audit(service.settings).intact
+    # The dissolved organization still writes nothing else: another of its events is refused as before.
+    again = world.client.post(f"/api/v1/organizations/{world.org_id}/activities", headers=world.as_org(),
+                              json=activity_body())
+    assert again.status_code == 403 and again.json()["error"]["code"] == "organization_dissolved"
 
 
 def test_requests_after_dissolution_go_to_the_successor(world: World) -> None:

@@ -139,3 +139,27 @@ def test_nothing_is_saved_for_or_by_a_dissolved_organization(parties: list[str],
             check_no_dissolved_party(parties, {A: B})
     else:
         check_no_dissolved_party(parties, {A: B})
+
+
+def test_only_the_holder_of_a_dissolved_organizations_records_revokes_its_certificates() -> None:
+    """domain.md, "Certificates": the successor issues from a dissolved organization's records — and so answers
+    for what it issued: a wrong certificate is revoked by the organization now holding the records."""
+    from domain.succession import check_may_revoke, is_custodial_revocation
+
+    issuer, successor, heir, stranger = (uuid4() for _ in range(4))
+    chain = {issuer: successor, successor: heir}  # the successor itself dissolved: the heir holds everything
+
+    def org(org_id: UUID) -> Principal:
+        return Principal(role="organization", subject=str(org_id), org_id=org_id)
+
+    check_may_revoke(org(heir), issuer, chain)
+    with pytest.raises(OrganizationDissolvedError):
+        check_may_revoke(org(issuer), issuer, chain)
+    for other in (successor, stranger):
+        with pytest.raises(ForbiddenError):
+            check_may_revoke(org(other), issuer, chain)
+    check_may_revoke(org(stranger), stranger, chain)  # a living issuer revokes its own, as ever
+    assert is_custodial_revocation(str(issuer), f"organization:{heir}", chain)
+    assert not is_custodial_revocation(str(issuer), f"organization:{successor}", chain)
+    assert not is_custodial_revocation(str(issuer), f"organization:{issuer}", chain)
+    assert not is_custodial_revocation(str(stranger), f"organization:{stranger}", chain)  # not dissolved
