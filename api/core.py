@@ -34,7 +34,6 @@ from domain.access import (
     token_hash,
 )
 from domain.base import REGISTRY, VledgerAggregate
-from domain.certificate import Certificate
 from domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -43,7 +42,7 @@ from domain.errors import (
 )
 from domain.inspector import INSPECTION
 from domain.signing_key import SigningKey, lifecycle_names_key
-from domain.succession import check_no_dissolved_party, is_custodial_revocation
+from domain.succession import check_events_allowed
 from keys.errors import EventSignatureError
 from keys.ids import key_id
 from keys.keyring import KeyInfo, Keyring, Signer
@@ -230,33 +229,30 @@ class VledgerCore(Application[UUID]):
         """Save atomically (one transaction: all or nothing), then bring the views up to date before answering.
         ``phases`` draws the progress of a long save (a paper import): "save", then the views' catch-up."""
         self._check_no_dissolved_writer(aggregates)
-        saving = phases("save") if phases else None
-        if saving is not None:
-            saving(0, 1)
-        recordings = self.save(*aggregates)
-        if saving is not None:
-            saving(1, 1)
-        try:
-            self.views.catch_up(progress=phases("views") if phases else None)
-        except Exception as e:
-            # The write is in the log and stays there; say so rather than let it look like a failed write.
-            raise ViewsBehindError(f"the change was saved (notification {recordings[-1].notification.id}) but the "
-                                   f"views could not catch up ({type(e).__name__}); reads may lag until they do") from e
-        self.sign_checkpoint()
+        # One look at the key lifecycle for the events and the checkpoint that follows them (keys/keyring.py Signer).
+        with self.signer.batch():
+            saving = phases("save") if phases else None
+            if saving is not None:
+                saving(0, 1)
+            recordings = self.save(*aggregates)
+            if saving is not None:
+                saving(1, 1)
+            try:
+                self.views.catch_up(progress=phases("views") if phases else None)
+            except Exception as e:
+                # The write is in the log and stays there; say so rather than let it look like a failed write.
+                raise ViewsBehindError(f"the change was saved (notification {recordings[-1].notification.id}) but "
+                                       f"the views could not catch up ({type(e).__name__}); reads may lag until they "
+                                       "do") from e
+            self.sign_checkpoint()
         return recordings
 
     def _check_no_dissolved_writer(self, aggregates: Sequence[VledgerAggregate]) -> None:
         """Refuse (before anything is written) any event made for or by a dissolved organization: one check for
-        every path that writes — HTTP, a paper import, a CLI — however the write came to be (domain.succession).
-        The one exception: the organization now holding its records revokes one of its certificates."""
-        events = [event for aggregate in aggregates for event in aggregate.pending_events]
+        every path that writes — HTTP, a paper import, a CLI — however the write came to be (domain.succession)."""
         with self.read() as c:
             successors = successors_of(c)
-        parties = {str(party) for event in events
-                   if not (isinstance(event, Certificate.Revoked)
-                           and is_custodial_revocation(event.authority, event.actor, successors))
-                   for party in (getattr(event, "authority", ""), getattr(event, "actor", ""))}
-        check_no_dissolved_party(parties, successors)
+        check_events_allowed([event for aggregate in aggregates for event in aggregate.pending_events], successors)
 
     def sign_checkpoint(self) -> StoredCheckpoint | None:
         """Sign a C2SP checkpoint of the tree as the views now hold it, if it grew since the last one."""
@@ -328,9 +324,17 @@ class VledgerCore(Application[UUID]):
         return SigningKey.register(now=now, actor=actor, key_id=key_id(name, public_key).hex(), name=name,
                                    public_key=base64.b64encode(public_key).decode(), owner=owner, purpose=purpose)
 
+    def _new_key_for(self, now: dt.datetime, actor: str, owner: str, purpose: str) -> SigningKey:
+        """A fresh key for an organization (or the inspection authority), generated into the key store; its
+        registration is saved by the caller (signed by the root key)."""
+        if purpose == "inspection" and owner == INSPECTION:
+            return self._new_inspection_key(now, actor)
+        new_key = self.key_store.generate(f"{self.instance.origin}/org/{owner}")
+        return self._register_key(now, actor, new_key.name, owner, purpose, new_key.public_key)
+
     def _new_inspection_key(self, now: dt.datetime, actor: str) -> SigningKey:
         """A new inspection key (DESIGN §3): generated into the key store, its registration to be saved (signed by
-        the root key). It signs the account of inspectors' reads of personal data, and nothing else."""
+        the root key). It signs what the inspection authority makes — read receipts, draws, inspections."""
         new_key = self.key_store.generate(f"{self.instance.origin}/{INSPECTION}")
         return self._register_key(now, actor, new_key.name, INSPECTION, "inspection", new_key.public_key)
 

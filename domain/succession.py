@@ -18,6 +18,7 @@ this module holds the rules that follow from the resulting map of dissolved orga
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 from uuid import UUID
 
 from domain.access import Principal, check_acts_for
@@ -120,3 +121,15 @@ def is_custodial_revocation(authority: str, actor: str, successors: Successors) 
     issuer, acting = org_of_party(authority), org_of_party(actor)
     return (issuer is not None and acting is not None and actor.startswith("organization:")
             and issuer in successors and acting == holder_of(issuer, successors))
+
+
+def check_events_allowed(events: Iterable[Any], successors: Successors) -> None:
+    """No event to be saved is made for or by a dissolved organization — except the revocation of one of its
+    certificates by the organization now holding its records (``is_custodial_revocation``)."""
+    from domain.certificate import Certificate  # the certificate module knows nothing of succession
+
+    parties = {str(party) for event in events
+               if not (isinstance(event, Certificate.Revoked)
+                       and is_custodial_revocation(event.authority, event.actor, successors))
+               for party in (getattr(event, "authority", ""), getattr(event, "actor", ""))}
+    check_no_dissolved_party(parties, successors)

@@ -25,7 +25,7 @@ from api.imports import (
     check_size,
     template_csv,
 )
-from api.request_bodies import bounded_body, replayed
+from api.request_bodies import bounded_body, bounded_form
 from domain.errors import InvalidFieldError
 
 # No prefix: the upload lives under its organization, the template under /api/v1/imports.
@@ -36,12 +36,16 @@ TEMPLATE_NAME = "志愿服务记录导入模板.csv"
 MULTIPART_OVERHEAD = 64 * 1024
 
 
+def _too_large() -> ImportTooLargeError:
+    return ImportTooLargeError(f"the upload is larger than the {MAX_BYTES // (1024 * 1024)} MB an import may have; "
+                               "split the file")
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it passes ``limit`` bytes (declared or actually sent)."""
     body = await bounded_body(request, limit)
     if body is None:
-        raise ImportTooLargeError(f"the upload is larger than the {MAX_BYTES // (1024 * 1024)} MB an import may "
-                                  "have; split the file")
+        raise _too_large()
     return body
 
 
@@ -49,8 +53,9 @@ async def uploaded_file(request: Request) -> bytes:
     """The file of the request: a multipart ``file`` field, or the raw body of a CSV or XLSX content type."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        body = await read_body(request, MAX_BYTES + MULTIPART_OVERHEAD)
-        form = await replayed(request, body).form(max_files=1, max_fields=10)
+        form = await bounded_form(request, MAX_BYTES + MULTIPART_OVERHEAD)
+        if form is None:
+            raise _too_large()
         try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):

@@ -19,8 +19,6 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from html import escape
-from importlib import resources
-from string import Template
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 from uuid import UUID
@@ -34,7 +32,7 @@ from api.application import VledgerApplication
 from api.deps import PUBLIC, AppDep, get_principal, roles
 from api.errors import status_of
 from api.request_bodies import bounded_form
-from api.routers.pages import CHINA, SECURITY_HEADERS, html, layout
+from api.routers.pages import CHINA, SECURITY_HEADERS, _e, _lang, _template, html, layout
 from domain.access import Principal
 from domain.draw import check_year
 from domain.errors import AuthenticationError, ForbiddenError, InvalidFieldError, NotFoundError, VledgerError
@@ -53,10 +51,6 @@ TARGETS_PER_PAGE = 10
 MAX_LINKS = 50
 MAX_TOKEN_CHARS = 256
 LOGIN_FORM_LIMIT = 4 * 1024
-
-
-def _template(name: str) -> Template:
-    return Template(resources.files("api").joinpath(f"templates/{name}").read_text(encoding="utf-8"))
 
 
 _LOGIN = _template("inspect_login.html")
@@ -196,10 +190,6 @@ ACTORS: dict[str, tuple[str, str]] = {"organization": ("组织", "organization")
 _NEXT = re.compile(r"/inspect(?:/(?:organizations|records)/[0-9A-Fa-f-]{36})?(?:\?[A-Za-z0-9=&_.%-]*)?")
 
 
-def _lang(lang: str | None) -> str:
-    return "en" if lang == "en" else "zh"
-
-
 def _t(key: str, lang: str, **values: Any) -> str:
     zh, en = TEXT[key]
     return (en if lang == "en" else zh).format(**values)
@@ -208,11 +198,6 @@ def _t(key: str, lang: str, **values: Any) -> str:
 def _label(table: dict[str, tuple[str, str]], key: Any, lang: str) -> str:
     pair = table.get(str(key))
     return str(key) if pair is None else pair[1 if lang == "en" else 0]
-
-
-def _e(value: Any) -> str:
-    """HTML-escaped text of a value from data (None shown as a dash)."""
-    return escape("—" if value is None or value == "" else str(value))
 
 
 def _free(text: Any, lang: str) -> str:

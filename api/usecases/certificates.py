@@ -60,7 +60,7 @@ class CertificateCases(UseCases):
             if record.activity_id not in activities:
                 activities[record.activity_id] = self.load(Activity, record.activity_id, "activity")
             candidates.append({"id": record.id, "version": record.version, "hours": record.hours,
-                               "day": activities[record.activity_id].start.date()})
+                               "day": service_day(activities[record.activity_id].start)})
         chosen, total, start, end = summarize(candidates, period_start, period_end)
         now = self.clock()
         issue_date = china_date(now)
@@ -72,18 +72,20 @@ class CertificateCases(UseCases):
                                      masked_name=mask_name(volunteer.name), hours=total, period_start=start,
                                      period_end=end, issue_date=issue_date)
 
-        info, signature = self.signer.sign(str(issuer),
-                                           lambda key: signing_message(claims_bytes(claims_by(key))))
-        claims = claims_by(info)
-        code = to_text(encode(claims, signature))
-        qr.checked_symbol(self.qr_text(code))  # a code that cannot be printed as a QR is refused before saving
-        certificate = Certificate.issue(
-            now=now, actor=principal.actor, id=certificate_id, org_id=issuer, records_org_id=volunteer.org_id,
-            volunteer_id=volunteer.id,
-            masked_name=claims.masked_name, hours=total, period_start=start, period_end=end, issue_date=issue_date,
-            records=[{"id": r["id"], "version": r["version"], "hours": r["hours"]} for r in chosen],
-            key_id=info.kid, code=code, person_in_charge=person_in_charge, handler=handler, contact=contact)
-        recordings = self.save_and_project(certificate, *(along(certificate) if along else ()))
+        # One look at the key lifecycle for the signature and the save that logs it (keys/keyring.py Signer).
+        with self.signer.batch():
+            info, signature = self.signer.sign(str(issuer),
+                                               lambda key: signing_message(claims_bytes(claims_by(key))))
+            claims = claims_by(info)
+            code = to_text(encode(claims, signature))
+            qr.checked_symbol(self.qr_text(code))  # a code no QR can carry is refused before saving
+            certificate = Certificate.issue(
+                now=now, actor=principal.actor, id=certificate_id, org_id=issuer, records_org_id=volunteer.org_id,
+                volunteer_id=volunteer.id, masked_name=claims.masked_name, hours=total, period_start=start,
+                period_end=end, issue_date=issue_date,
+                records=[{"id": r["id"], "version": r["version"], "hours": r["hours"]} for r in chosen],
+                key_id=info.kid, code=code, person_in_charge=person_in_charge, handler=handler, contact=contact)
+            recordings = self.save_and_project(certificate, *(along(certificate) if along else ()))
         return {"id": str(certificate.id), "number": certificate.number, "qr_text": self.qr_text(code),
                 "hours": str(total), "period_start": start.isoformat(), "period_end": end.isoformat(),
                 "log_index": self.log_index(recordings[0].notification.id)}
@@ -232,8 +234,8 @@ class CertificateCases(UseCases):
         ids = [str(r["id"]) for r in certificate.records]
         with self.views.store.transaction(commit=False) as c:
             org = c.execute("SELECT name FROM view_organizations WHERE id = ?", (str(certificate.org_id),)).fetchone()
-            versions = {r["id"]: r["version"] for r in c.execute(
-                f"SELECT id, version FROM view_records WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()}
+            versions = {r["id"]: r["version"] for r in c.select_in(
+                "SELECT id, version FROM view_records WHERE id IN ({marks})", ids)}
             issued = c.execute("SELECT l.position, l.notification_id FROM view_certificates v "
                                "JOIN view_log_index l ON l.notification_id = v.notification_id WHERE v.id = ?",
                                (str(certificate_id),)).fetchone()

@@ -74,6 +74,14 @@ def _required_keywords(group: Group) -> frozenset[str]:
 _REQUIRED: dict[Group, frozenset[str]] = {group: _required_keywords(group) for group in _BY_GROUP}
 
 
+def _column_of(group: Group, error: VledgerError) -> str | None:
+    """The column a domain error belongs under: the field it names, or the rule's usual column."""
+    key = None
+    if isinstance(error, InvalidFieldError):
+        key = next((c.key for c in _BY_GROUP[group] if c.kwarg == error.field), None)
+    return key or _RULE_COLUMNS.get(error.code)
+
+
 def _kwargs(group: Group, values: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments of the group's constructor from one row's values (by column key)."""
     return {c.kwarg: values.get(c.key) for c in _BY_GROUP[group] if c.key in values or c.kwarg in _REQUIRED[group]}
@@ -180,11 +188,12 @@ class _ImportRun:
 
     def fail_with(self, row: Row, group: Group, error: VledgerError, note: str = "") -> None:
         """A domain error on this row, under the column the error names (or the rule's usual column)."""
-        key = None
-        if isinstance(error, InvalidFieldError):
-            key = next((c.key for c in _BY_GROUP[group] if c.kwarg == error.field), None)
-        key = key or _RULE_COLUMNS.get(error.code)
-        self.fail(row, key, error.code, error.message + note)
+        self.fail(row, _column_of(group, error), error.code, error.message + note)
+
+    def fail_shared(self, row: Row, problem: tuple[str | None, str, str], first_row: int, what: str) -> None:
+        """A problem of a volunteer or activity several rows share: on each of them, naming where it was found."""
+        key, code, message = problem
+        self.fail(row, key, code, message if first_row == row.number else f"{message} (the {what} of row {first_row})")
 
     # -- the check --------------------------------------------------------------------------------------------------
 
@@ -247,9 +256,7 @@ class _ImportRun:
                                                     volunteer_number=numbers.pop(), **_kwargs("volunteer", values))
                     person.id = person.new.id
                 except VledgerError as e:
-                    key = next((c.key for c in _BY_GROUP["volunteer"]
-                                if isinstance(e, InvalidFieldError) and c.kwarg == e.field), None)
-                    person.problem = (key or _RULE_COLUMNS.get(e.code), e.code, e.message)
+                    person.problem = (_column_of("volunteer", e), e.code, e.message)
         else:
             for c in _BY_GROUP["volunteer"]:
                 if c.key in values and c.key in person.values and c.key not in _IDENTITY \
@@ -258,9 +265,7 @@ class _ImportRun:
                               f"differs from row {person.first_row} for the same ID document; one person has one "
                               "set of details")
         if person.problem is not None:
-            key, code, message = person.problem
-            self.fail(row, key, code, message if person.first_row == row.number
-                      else f"{message} (the volunteer of row {person.first_row})")
+            self.fail_shared(row, person.problem, person.first_row, "volunteer")
         if person.registered_name is not None and "name" in values \
                 and values["name"].strip() != person.registered_name:
             # A typo in an ID number would file these hours under another person: refuse, do not guess.
@@ -293,9 +298,7 @@ class _ImportRun:
                                                      **_kwargs("activity", values))
                     event.new = True
                 except VledgerError as e:
-                    column = next((c.key for c in _BY_GROUP["activity"]
-                                   if isinstance(e, InvalidFieldError) and c.kwarg == e.field), None)
-                    event.problem = (column or _RULE_COLUMNS.get(e.code), e.code, e.message)
+                    event.problem = (_column_of("activity", e), e.code, e.message)
         elif event.new:
             for c in _BY_GROUP["activity"]:
                 if c.key in values and c.key in event.values and values[c.key] != event.values[c.key] \
@@ -304,9 +307,7 @@ class _ImportRun:
                               f"differs from row {event.first_row} for the same activity (same name, start and "
                               "end); one activity has one set of details")
         if event.problem is not None:
-            column, code, message = event.problem
-            self.fail(row, column, code, message if event.first_row == row.number
-                      else f"{message} (the activity of row {event.first_row})")
+            self.fail_shared(row, event.problem, event.first_row, "activity")
         return event
 
     def record(self, row: Row, volunteer_id: UUID, activity: Activity) -> None:

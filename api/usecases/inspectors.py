@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from collections.abc import Iterable
@@ -18,7 +17,7 @@ from keys.errors import UnknownKeyError
 from projections.inspectors import reads_of
 
 if TYPE_CHECKING:
-    from domain.signing_key import SigningKey
+    pass
 
 log = logging.getLogger("vledger")
 
@@ -30,9 +29,6 @@ FIRST_NEED_ACTOR = "registry:inspection-key-on-first-need"
 
 class InspectorCases(UseCases):
     """Inspectors and the record of their reads of personal data."""
-
-    if TYPE_CHECKING:
-        def _new_inspection_key(self, now: dt.datetime, actor: str) -> SigningKey: ...
 
     def appoint_inspector(self, principal: Principal, *, name: str, region_code: str | None = None) -> dict[str, Any]:
         """The registry appoints an inspector, who gets a token with the ``inspector`` role (shown once)."""

@@ -17,7 +17,6 @@ from uuid import UUID
 from api.usecases.base import UseCases
 from domain.access import Principal
 from domain.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
-from domain.inspector import INSPECTION
 from domain.organization import Organization
 from domain.signing_key import SigningKey, signing_key_id
 from keys.errors import UnknownKeyError
@@ -142,10 +141,3 @@ class KeyCases(UseCases):
                                 "by its public_key (base64, as GET /api/v1/keys lists it)", code="ambiguous_key_id")
         check_key_steward(principal, found[0].owner)
         return self._key_aggregate(found[0])
-
-    def _new_key_for(self, now: dt.datetime, actor: str, owner: str, purpose: str) -> SigningKey:
-        """A fresh key for ``owner``, generated into the key store; its registration is saved by the caller."""
-        if purpose == "inspection" and owner == INSPECTION:
-            return self._new_inspection_key(now, actor)
-        new_key = self.key_store.generate(f"{self.instance.origin}/org/{owner}")
-        return self._register_key(now, actor, new_key.name, owner, purpose, new_key.public_key)

@@ -28,12 +28,11 @@ class OrganizationCases(UseCases):
         now = self.clock()
         org = Organization.register(now=now, actor=principal.actor, name=name, charter_purpose=charter_purpose,
                                     credit_code=credit_code, region_code=region_code, kind=kind)
-        new_key = self.key_store.generate(f"{self.instance.origin}/org/{org.id}")
-        key = self._register_key(now, principal.actor, new_key.name, str(org.id), "organization", new_key.public_key)
+        key = self._new_key_for(now, principal.actor, str(org.id), "organization")
         token, secret = self._new_token(now, principal.actor, REGISTRY, "organization", str(org.id), org.id)
         self.save_and_project(key, org, token)
-        log.info("organization registered id=%s key=%s", org.id, new_key.key_id.hex())
-        return {"id": str(org.id), "token": secret, "key_id": new_key.key_id.hex(), "identified": org.identified,
+        log.info("organization registered id=%s key=%s", org.id, key.key_id)
+        return {"id": str(org.id), "token": secret, "key_id": key.key_id, "identified": org.identified,
                 "kind": org.kind}
 
     def get_organization(self, org_id: UUID) -> dict[str, Any]:
